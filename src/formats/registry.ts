@@ -1,0 +1,35 @@
+/**
+ * The list of known formats and detection by content. Each format module registers itself by
+ * adding one line to FORMATS below.
+ */
+import { UsageError } from '../events/errors.ts';
+import type { FormatSpec } from './types.ts';
+
+export const FORMATS: readonly FormatSpec[] = [
+  // format modules add themselves here
+];
+
+export function getFormat(name: string): FormatSpec {
+  const spec = FORMATS.find((f) => f.name === name.toLowerCase());
+  if (!spec) {
+    throw new UsageError(`unknown format "${name}"; known: ${FORMATS.map((f) => f.name).join(', ')}`);
+  }
+  return spec;
+}
+
+/** Bytes detection looks at. */
+export const DETECT_HEAD_BYTES = 64 * 1024;
+
+/** The most likely format of a stream starting with `head`, or undefined if none claims it. */
+export function detectFormat(head: Uint8Array): FormatSpec | undefined {
+  let best: FormatSpec | undefined;
+  let bestScore = 0;
+  for (const f of FORMATS) {
+    const s = f.detect(head);
+    if (s > bestScore) {
+      bestScore = s;
+      best = f;
+    }
+  }
+  return best;
+}

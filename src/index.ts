@@ -1,0 +1,6 @@
+/** Programmatic API of spikestream. */
+export * from './events/index.ts';
+export type { EventDecoder, EventEncoder, FormatSpec, DecoderOptions } from './formats/types.ts';
+export { FORMATS, getFormat, detectFormat } from './formats/registry.ts';
+export type { Prediction, EnergyCounters } from './protocol/prediction.ts';
+export { version } from './version.ts';
