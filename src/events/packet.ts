@@ -14,6 +14,11 @@ export interface EventPacket {
   readonly y: Uint16Array;
   /** Polarity: 1 = ON (brighter), 0 = OFF. */
   readonly p: Uint8Array;
+  /**
+   * Wall clock (performance.now(), ms) when the bytes of this packet arrived in the process.
+   * Set by drivers, never by decoders; used for `pipelineUs` latency.
+   */
+  readonly arrivalMs?: number;
 }
 
 /** Bytes per event across the four columns. */

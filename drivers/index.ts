@@ -1,0 +1,34 @@
+/** Driver registry: `openSource(uri)` picks the driver by URI scheme. Each driver adds its line. */
+import { UsageError } from '../src/events/errors.ts';
+import type { OpenedSource, SourceDriver, SourceOptions } from './contract.ts';
+
+export const DRIVERS: readonly SourceDriver[] = [
+  // drivers add themselves here
+];
+
+/** Parses a source URI; a bare path is taken as `file:PATH`. */
+export function parseSourceUri(uri: string): URL {
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(uri) || /^[a-z]:[\\/]/i.test(uri)) {
+    return new URL(`file:${encodeURI(uri)}`);
+  }
+  try {
+    return new URL(uri);
+  } catch {
+    throw new UsageError(`not a valid source URI: "${uri}"`);
+  }
+}
+
+export function findDriver(url: URL): SourceDriver {
+  const scheme = url.protocol.replace(/:$/, '');
+  const d = DRIVERS.find((drv) => drv.schemes.includes(scheme));
+  if (!d) {
+    const known = DRIVERS.flatMap((drv) => drv.schemes).join(', ') || '(none registered)';
+    throw new UsageError(`no driver for "${scheme}:" sources; known schemes: ${known}`);
+  }
+  return d;
+}
+
+export async function openSource(uri: string, options?: SourceOptions): Promise<OpenedSource> {
+  const url = parseSourceUri(uri);
+  return findDriver(url).open(url, options);
+}
