@@ -4,9 +4,11 @@
  */
 import { UsageError } from '../events/errors.ts';
 import type { FormatSpec } from './types.ts';
+import { nmnistFormat } from './nmnist/index.ts';
 
 export const FORMATS: readonly FormatSpec[] = [
   // format modules add themselves here
+  nmnistFormat,
 ];
 
 export function getFormat(name: string): FormatSpec {
