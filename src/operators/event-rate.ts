@@ -1,0 +1,66 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { EventPacket } from '../events/packet.ts';
+import { EventRateState, eventRateInto, type RateSample } from './kernels/event-rate.ts';
+import { requireFinite, requireOptionsObject, requirePositiveInteger } from './options.ts';
+
+export type { RateSample } from './kernels/event-rate.ts';
+
+export interface EventRateOptions {
+  /** Sliding window, µs (integer ≥ 1, a multiple of periodUs). Default 1 000 000 (1 s). */
+  windowUs?: number;
+  /** One sample per period, µs (integer ≥ 1). Default windowUs / 10 when that is an integer, else windowUs. */
+  periodUs?: number;
+  /** Start of the first period, sensor µs. Default: the first event's time. Earlier events are ignored. */
+  startUs?: number;
+}
+
+/**
+ * Event-rate monitor: emits a `RateSample` (events per second over the last `windowUs`) at the end
+ * of every `periodUs` of sensor time, including zero-rate samples across gaps. Time comes from
+ * `tUs`, never the wall clock, so replays give the same samples at any speed. The open period at
+ * completion is not reported (its length is unknown). Time going backwards is an error
+ * (`EventOrderError`).
+ */
+export function eventRate(options?: EventRateOptions): OperatorFunction<EventPacket, RateSample> {
+  requireOptionsObject('eventRate', options, true);
+  const windowUs = requirePositiveInteger('windowUs', options?.windowUs ?? 1_000_000);
+  const defaultPeriod = windowUs % 10 === 0 ? windowUs / 10 : windowUs;
+  const periodUs = requirePositiveInteger('periodUs', options?.periodUs ?? defaultPeriod);
+  if (windowUs % periodUs !== 0) {
+    throw new RangeError(`"windowUs" must be a multiple of "periodUs", got ${windowUs} and ${periodUs}`);
+  }
+  const startUs = options?.startUs === undefined ? undefined : requireFinite('startUs', options.startUs);
+  return (source) =>
+    new Observable<RateSample>((subscriber) => {
+      let state: EventRateState | null = new EventRateState(periodUs, windowUs / periodUs, startUs);
+      const samples: RateSample[] = [];
+      const emit = (): void => {
+        for (let k = 0; k < samples.length && !subscriber.closed; k++) subscriber.next(samples[k]);
+        samples.length = 0;
+      };
+      const subscription = source.subscribe({
+        next(packet) {
+          if (state === null) return;
+          try {
+            eventRateInto(packet, state, samples);
+          } catch (err) {
+            emit();
+            subscriber.error(err);
+            return;
+          }
+          emit();
+        },
+        error(err) {
+          subscriber.error(err);
+        },
+        complete() {
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        state = null;
+        samples.length = 0;
+      };
+    });
+}

@@ -1,0 +1,20 @@
+/** Event operators: thin RxJS operators over the pure kernels in ./kernels (docs/operators.md). */
+export * from './background-activity.ts';
+export * from './crop.ts';
+export * from './downsample.ts';
+export * from './errors.ts';
+export * from './event-rate.ts';
+export * from './event-slice.ts';
+export * from './geometry.ts';
+export * from './hot-pixel.ts';
+export * from './hot-pixel-relative.ts';
+export * from './invert-polarity.ts';
+export * from './mask.ts';
+export * from './merge-polarity.ts';
+export * from './orient.ts';
+export { packetOperator, withArrival, type PacketStep } from './packet-operator.ts';
+export * from './refractory.ts';
+export * from './select-polarity.ts';
+export * from './slice-by-count.ts';
+export * from './slice-by-time.ts';
+export * as kernels from './kernels/index.ts';

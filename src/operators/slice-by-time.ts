@@ -1,0 +1,83 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { EventPacket } from '../events/packet.ts';
+import type { EventSlice } from './event-slice.ts';
+import {
+  flushTimeSlices,
+  type TimeSliceConfig,
+  TimeSliceState,
+  timeSlicesInto,
+} from './kernels/time-slice.ts';
+import { requireBoolean, requireFinite, requireOptionsObject, requirePositiveFinite } from './options.ts';
+
+export interface SliceByTimeOptions {
+  /** Window length, µs (> 0). */
+  windowUs: number;
+  /**
+   * Distance between window starts, µs (> 0). Default windowUs (back-to-back windows). Smaller
+   * overlaps windows (an event is in several slices); larger leaves gaps whose events are dropped.
+   */
+  strideUs?: number;
+  /** Start of the first window, sensor µs. Default: the first event's time. Earlier events are dropped. */
+  startUs?: number;
+  /** Emit windows with no events too (regular output, as dv-processing). Default false. */
+  emitEmpty?: boolean;
+  /** When the source completes, emit the open windows that hold events. Default true. */
+  flushIncomplete?: boolean;
+}
+
+/** Resolves and checks the options (exported for the CLI and tests). */
+export function resolveSliceByTimeOptions(options: SliceByTimeOptions): TimeSliceConfig {
+  requireOptionsObject('sliceByTime', options, false);
+  const windowUs = requirePositiveFinite('windowUs', options.windowUs);
+  const strideUs = requirePositiveFinite('strideUs', options.strideUs ?? windowUs);
+  const startUs = options.startUs === undefined ? undefined : requireFinite('startUs', options.startUs);
+  const emitEmpty = requireBoolean('emitEmpty', options.emitEmpty ?? false);
+  const flushIncomplete = requireBoolean('flushIncomplete', options.flushIncomplete ?? true);
+  return Object.freeze({ windowUs, strideUs, startUs, emitEmpty, flushIncomplete });
+}
+
+/**
+ * Cuts the stream into fixed time windows [t0 + k·strideUs, t0 + k·strideUs + windowUs) of sensor
+ * time and emits one `EventSlice` per window. A window is emitted once an event at or after its
+ * end arrives, so windows span packets. Time going backwards is an error (`EventOrderError`).
+ */
+export function sliceByTime(options: SliceByTimeOptions): OperatorFunction<EventPacket, EventSlice> {
+  const config = resolveSliceByTimeOptions(options);
+  return (source) =>
+    new Observable<EventSlice>((subscriber) => {
+      let state: TimeSliceState | null = new TimeSliceState(config);
+      const slices: EventSlice[] = [];
+      const emit = (): void => {
+        for (let k = 0; k < slices.length && !subscriber.closed; k++) subscriber.next(slices[k]);
+        slices.length = 0;
+      };
+      const subscription = source.subscribe({
+        next(packet) {
+          if (state === null) return;
+          try {
+            timeSlicesInto(packet, state, slices);
+          } catch (err) {
+            emit();
+            subscriber.error(err);
+            return;
+          }
+          emit();
+        },
+        error(err) {
+          subscriber.error(err);
+        },
+        complete() {
+          if (state !== null) {
+            flushTimeSlices(state, slices);
+            emit();
+          }
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        state = null;
+        slices.length = 0;
+      };
+    });
+}
