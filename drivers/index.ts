@@ -1,13 +1,18 @@
 /** Driver registry: `openSource(uri)` picks the driver by URI scheme. Each driver adds its line. */
 import { UsageError } from '../src/events/errors.ts';
 import type { OpenedSource, SourceDriver, SourceOptions } from './contract.ts';
+import { fileDriver, fileSourceUrl } from './file/index.ts';
 
 export const DRIVERS: readonly SourceDriver[] = [
   // drivers add themselves here
+  fileDriver,
 ];
 
 /** Parses a source URI; a bare path is taken as `file:PATH`. */
 export function parseSourceUri(uri: string): URL {
+  // file driver: relative paths resolve against the working directory (URL parsing loses them).
+  const fileUrl = fileSourceUrl(uri);
+  if (fileUrl) return fileUrl;
   if (!/^[a-z][a-z0-9+.-]*:/i.test(uri) || /^[a-z]:[\\/]/i.test(uri)) {
     return new URL(`file:${encodeURI(uri)}`);
   }
