@@ -174,6 +174,7 @@ export type ErrorCode =
   | 'E_BAD_FORMAT'
   | 'E_SOURCE'
   | 'E_SLOW_CLIENT'
+  | 'E_SERVER_FULL'
   | 'E_SHUTDOWN';
 
 export interface ErrorMessage {

@@ -1,0 +1,271 @@
+/**
+ * Server-side counters: what went in (events), what came out (predictions per model with their
+ * latencies, spikes and energy), what was dropped, and who is connected. Feeds both the `metrics`
+ * protocol message (about once a second) and `GET /metrics` (Prometheus text exposition 0.0.4).
+ *
+ * Units: latencies are kept in µs for messages and exported in seconds to Prometheus (its
+ * convention). decisionUs is model (sensor) time; pipelineUs is wall time; they are never mixed.
+ */
+import type { MetricsMessage, ModelMetrics, Topic } from '../protocol/messages.ts';
+import type { Prediction } from '../protocol/prediction.ts';
+import { Histogram, RecentSamples } from './latency.ts';
+
+class ModelStats {
+  predictions = 0;
+  predictionsAtLastTick = 0;
+  predictionsPerS = 0;
+  readonly decision = new RecentSamples();
+  readonly pipeline = new RecentSamples();
+  readonly decisionHist = new Histogram();
+  readonly pipelineHist = new Histogram();
+  inputEvents = 0;
+  spikesPerLayer: number[] = [];
+  synapticOps = 0;
+  energyJ = 0;
+  costTable = '';
+  labelled = 0;
+  correct = 0;
+  readonly reasons: Record<string, number> = {};
+}
+
+export type SourceState = 'starting' | 'open' | 'reconnecting' | 'ended' | 'error' | 'closed' | 'none';
+
+export class ServerMetrics {
+  private readonly startMs = Date.now();
+  private readonly models = new Map<string, ModelStats>();
+  private lastTickMs = Date.now();
+  private eventsAtLastTick = 0;
+  private eventsPerS = 0;
+
+  sourceUri = '';
+  sourceState: SourceState = 'none';
+  sourceReconnects = 0;
+  sourceLastError: string | null = null;
+  eventsIn = 0;
+  clientsConnected = 0;
+  clientsClosedSlow = 0;
+  /** Connections refused, by reason ("token", "origin", "limit", "path", "topic", "format"). */
+  readonly rejected: Record<string, number> = {};
+  readonly dropped: Record<Topic, number> = { predictions: 0, metrics: 0, events: 0 };
+  readonly sent: Record<Topic, number> = { predictions: 0, metrics: 0, events: 0 };
+  /** Malformed client messages answered with an error. */
+  badMessages = 0;
+
+  /** Declares a model so it is listed (with zeros) before its first prediction. */
+  addModel(name: string, costTable = ''): void {
+    if (!this.models.has(name)) {
+      const s = new ModelStats();
+      s.costTable = costTable;
+      this.models.set(name, s);
+    }
+  }
+
+  recordEvents(count: number): void {
+    this.eventsIn += count;
+  }
+
+  recordPrediction(p: Prediction): void {
+    let s = this.models.get(p.model);
+    if (!s) {
+      s = new ModelStats();
+      this.models.set(p.model, s);
+    }
+    s.predictions++;
+    s.decision.add(p.decisionUs);
+    s.pipeline.add(p.pipelineUs);
+    s.decisionHist.observe(p.decisionUs / 1e6);
+    s.pipelineHist.observe(p.pipelineUs / 1e6);
+    const e = p.energy;
+    s.inputEvents += e.inputEvents;
+    for (let i = 0; i < e.spikesPerLayer.length; i++) {
+      s.spikesPerLayer[i] = (s.spikesPerLayer[i] ?? 0) + e.spikesPerLayer[i];
+    }
+    s.synapticOps += e.synapticOps;
+    s.energyJ += e.energyJ;
+    s.costTable = e.costTable;
+    s.reasons[p.reason] = (s.reasons[p.reason] ?? 0) + 1;
+    if (p.trueLabel !== undefined) {
+      s.labelled++;
+      if (p.trueLabel === p.label) s.correct++;
+    }
+  }
+
+  reject(reason: string): void {
+    this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
+  }
+
+  /** Updates the per-second rates; call about once a second. */
+  tick(nowMs = Date.now()): void {
+    const dt = (nowMs - this.lastTickMs) / 1000;
+    if (dt <= 0) return;
+    this.eventsPerS = (this.eventsIn - this.eventsAtLastTick) / dt;
+    this.eventsAtLastTick = this.eventsIn;
+    for (const s of this.models.values()) {
+      s.predictionsPerS = (s.predictions - s.predictionsAtLastTick) / dt;
+      s.predictionsAtLastTick = s.predictions;
+    }
+    this.lastTickMs = nowMs;
+  }
+
+  modelMetrics(): ModelMetrics[] {
+    const out: ModelMetrics[] = [];
+    for (const [model, s] of this.models) {
+      out.push({
+        model,
+        predictions: s.predictions,
+        predictionsPerS: s.predictionsPerS,
+        decisionUs: s.decision.summary(),
+        pipelineUs: s.pipeline.summary(),
+        inputEvents: s.inputEvents,
+        spikesPerLayer: [...s.spikesPerLayer],
+        synapticOps: s.synapticOps,
+        energyJ: s.energyJ,
+        costTable: s.costTable,
+        accuracy: s.labelled > 0 ? s.correct / s.labelled : null,
+        labelled: s.labelled,
+      });
+    }
+    return out;
+  }
+
+  message(): MetricsMessage {
+    const now = Date.now();
+    return {
+      type: 'metrics',
+      atMs: now,
+      uptimeS: (now - this.startMs) / 1000,
+      source: {
+        uri: this.sourceUri,
+        state: this.sourceState,
+        eventsIn: this.eventsIn,
+        eventsPerS: this.eventsPerS,
+        reconnects: this.sourceReconnects,
+        lastError: this.sourceLastError,
+      },
+      models: this.modelMetrics(),
+      clients: {
+        connected: this.clientsConnected,
+        closedSlow: this.clientsClosedSlow,
+        rejected: Object.values(this.rejected).reduce((a, b) => a + b, 0),
+      },
+      drops: { ...this.dropped },
+    };
+  }
+
+  /** Prometheus text exposition format, version 0.0.4. */
+  prometheus(): string {
+    const out: string[] = [];
+    const family = (name: string, type: string, help: string): void => {
+      out.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    };
+    const sample = (name: string, labels: Record<string, string | number>, value: number): void => {
+      const keys = Object.keys(labels);
+      const l = keys.length
+        ? `{${keys.map((k) => `${k}="${escapeLabel(String(labels[k]))}"`).join(',')}}`
+        : '';
+      out.push(`${name}${l} ${formatValue(value)}`);
+    };
+
+    family('spikestream_uptime_seconds', 'gauge', 'Seconds since the server started.');
+    sample('spikestream_uptime_seconds', {}, (Date.now() - this.startMs) / 1000);
+    family('spikestream_source_up', 'gauge', '1 when the event source is open and delivering.');
+    sample('spikestream_source_up', { uri: this.sourceUri }, this.sourceState === 'open' ? 1 : 0);
+    family('spikestream_source_reconnects_total', 'counter', 'Times the source was reopened.');
+    sample('spikestream_source_reconnects_total', {}, this.sourceReconnects);
+    family('spikestream_events_in_total', 'counter', 'Events received from the source.');
+    sample('spikestream_events_in_total', {}, this.eventsIn);
+
+    family('spikestream_predictions_total', 'counter', 'Predictions made, by model and decision reason.');
+    for (const [model, s] of this.models) {
+      for (const [reason, n] of Object.entries(s.reasons))
+        sample('spikestream_predictions_total', { model, reason }, n);
+    }
+    family('spikestream_correct_predictions_total', 'counter', 'Predictions equal to the known true label.');
+    for (const [model, s] of this.models)
+      sample('spikestream_correct_predictions_total', { model }, s.correct);
+    family('spikestream_labelled_predictions_total', 'counter', 'Predictions whose true label was known.');
+    for (const [model, s] of this.models)
+      sample('spikestream_labelled_predictions_total', { model }, s.labelled);
+
+    const histogram = (name: string, help: string, pick: (s: ModelStats) => Histogram): void => {
+      family(name, 'histogram', help);
+      for (const [model, s] of this.models) {
+        const h = pick(s);
+        const cum = h.cumulative();
+        for (let i = 0; i < h.bounds.length; i++) {
+          sample(`${name}_bucket`, { model, le: formatValue(h.bounds[i]) }, cum[i]);
+        }
+        sample(`${name}_bucket`, { model, le: '+Inf' }, cum[cum.length - 1]);
+        sample(`${name}_sum`, { model }, h.sum);
+        sample(`${name}_count`, { model }, h.count);
+      }
+    };
+    histogram(
+      'spikestream_pipeline_latency_seconds',
+      'Wall time from arrival of the deciding event to hand-off of the prediction.',
+      (s) => s.pipelineHist,
+    );
+    histogram(
+      'spikestream_decision_latency_seconds',
+      'Sensor (model) time from window start to decision.',
+      (s) => s.decisionHist,
+    );
+
+    family('spikestream_model_input_events_total', 'counter', 'Events that reached each network.');
+    for (const [model, s] of this.models)
+      sample('spikestream_model_input_events_total', { model }, s.inputEvents);
+    family(
+      'spikestream_layer_spikes_total',
+      'counter',
+      'Spikes emitted per layer (0 = first layer after input).',
+    );
+    for (const [model, s] of this.models) {
+      s.spikesPerLayer.forEach((n, layer) => {
+        sample('spikestream_layer_spikes_total', { model, layer }, n);
+      });
+    }
+    family('spikestream_synaptic_ops_total', 'counter', 'Synaptic operations (spike x fan-out).');
+    for (const [model, s] of this.models) sample('spikestream_synaptic_ops_total', { model }, s.synapticOps);
+    family('spikestream_energy_joules_total', 'counter', 'Estimated energy under the named cost table.');
+    for (const [model, s] of this.models) {
+      sample('spikestream_energy_joules_total', { model, cost_table: s.costTable }, s.energyJ);
+    }
+
+    family('spikestream_clients', 'gauge', 'Connected WebSocket clients.');
+    sample('spikestream_clients', {}, this.clientsConnected);
+    family(
+      'spikestream_clients_closed_slow_total',
+      'counter',
+      'Clients closed for exceeding their queue limit.',
+    );
+    sample('spikestream_clients_closed_slow_total', {}, this.clientsClosedSlow);
+    family('spikestream_connections_rejected_total', 'counter', 'Connections refused, by reason.');
+    for (const [reason, n] of Object.entries(this.rejected)) {
+      sample('spikestream_connections_rejected_total', { reason }, n);
+    }
+    family('spikestream_messages_sent_total', 'counter', 'Messages sent to clients, by topic.');
+    for (const [topic, n] of Object.entries(this.sent))
+      sample('spikestream_messages_sent_total', { topic }, n);
+    family('spikestream_messages_dropped_total', 'counter', 'Messages not sent to a slow client, by topic.');
+    for (const [topic, n] of Object.entries(this.dropped))
+      sample('spikestream_messages_dropped_total', { topic }, n);
+    family(
+      'spikestream_bad_client_messages_total',
+      'counter',
+      'Malformed client messages answered with an error.',
+    );
+    sample('spikestream_bad_client_messages_total', {}, this.badMessages);
+    return `${out.join('\n')}\n`;
+  }
+}
+
+function escapeLabel(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+}
+
+function formatValue(v: number): string {
+  if (v === Number.POSITIVE_INFINITY) return '+Inf';
+  if (v === Number.NEGATIVE_INFINITY) return '-Inf';
+  if (Number.isNaN(v)) return 'NaN';
+  return String(v);
+}
