@@ -4,3 +4,4 @@ export type { EventDecoder, EventEncoder, FormatSpec, DecoderOptions } from './f
 export { FORMATS, getFormat, detectFormat } from './formats/registry.ts';
 export type { Prediction, EnergyCounters } from './protocol/prediction.ts';
 export { version } from './version.ts';
+export * from './snn/index.ts';
