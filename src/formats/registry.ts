@@ -5,10 +5,12 @@
 import { UsageError } from '../events/errors.ts';
 import type { FormatSpec } from './types.ts';
 import { nmnistFormat } from './nmnist/index.ts';
+import { aedat4Format } from './aedat4/index.ts';
 
 export const FORMATS: readonly FormatSpec[] = [
   // format modules add themselves here
   nmnistFormat,
+  aedat4Format,
 ];
 
 export function getFormat(name: string): FormatSpec {

@@ -1,0 +1,59 @@
+/**
+ * Payload codecs of AEDAT 4 (IOHeader.compression applies to every packet and to the
+ * FileDataTable): NONE, LZ4 and LZ4_HIGH (one LZ4 frame per payload), ZSTD and ZSTD_HIGH (one
+ * zstd frame per payload). Decoding reuses one output buffer per decoder.
+ */
+import { compress as lz4jsCompress } from 'lz4js';
+import { Compression } from './schema.ts';
+import { LZ4_FRAME_MAGIC, lz4DecodeFrame, OutputBuffer } from './lz4.ts';
+import { ZSTD_FRAME_MAGIC, zstdDecodeFrame, zstdStoredFrame } from './zstd.ts';
+
+/** Decompresses payloads; the returned view is valid until the next call. Throws on bad data. */
+export class PayloadDecompressor {
+  private readonly out = new OutputBuffer(1 << 16);
+
+  decompress(codec: number, payload: Uint8Array): Uint8Array {
+    switch (codec) {
+      case Compression.NONE:
+        return payload;
+      case Compression.LZ4:
+      case Compression.LZ4_HIGH: {
+        const n = lz4DecodeFrame(payload, this.out);
+        return this.out.bytes.subarray(0, n);
+      }
+      case Compression.ZSTD:
+      case Compression.ZSTD_HIGH:
+        return zstdDecodeFrame(payload);
+      default:
+        throw new Error(`unknown compression code ${codec}`);
+    }
+  }
+}
+
+/** Which codec a compressed region starts with, judging by its magic; NONE otherwise. */
+export function sniffCodec(bytes: Uint8Array): number {
+  if (bytes.length < 4) return Compression.NONE;
+  const magic = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
+  if (magic === LZ4_FRAME_MAGIC) return Compression.LZ4;
+  if (magic === ZSTD_FRAME_MAGIC) return Compression.ZSTD;
+  return Compression.NONE;
+}
+
+/**
+ * Compresses a payload for writing: LZ4 gives one frame as DV writes it (FLG 0x40, 4 MiB
+ * blocks); ZSTD gives a *stored* frame (we have no zstd compressor).
+ */
+export function compressPayload(codec: number, payload: Uint8Array): Uint8Array {
+  switch (codec) {
+    case Compression.NONE:
+      return payload;
+    case Compression.LZ4:
+    case Compression.LZ4_HIGH:
+      return lz4jsCompress(payload);
+    case Compression.ZSTD:
+    case Compression.ZSTD_HIGH:
+      return zstdStoredFrame(payload);
+    default:
+      throw new RangeError(`unknown compression code ${codec}`);
+  }
+}
