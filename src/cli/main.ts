@@ -10,6 +10,14 @@ type Loader = () => Promise<{ command: CliCommand }>;
 /** Each command module adds its line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   // name: { summary: '...', load: () => import('./commands/name.ts') },
+  info: {
+    summary: 'describe a recording: format, geometry, events, time range, damage',
+    load: () => import('./commands/info.ts'),
+  },
+  convert: {
+    summary: 'convert a recording to another format (streaming)',
+    load: () => import('./commands/convert.ts'),
+  },
 };
 
 export function commandNames(): string[] {
