@@ -5,3 +5,4 @@ export { FORMATS, getFormat, detectFormat } from './formats/registry.ts';
 export type { Prediction, EnergyCounters } from './protocol/prediction.ts';
 export { version } from './version.ts';
 export * from './snn/index.ts';
+export * from './model/index.ts';
