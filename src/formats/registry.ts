@@ -6,11 +6,15 @@ import { UsageError } from '../events/errors.ts';
 import type { FormatSpec } from './types.ts';
 import { nmnistFormat } from './nmnist/index.ts';
 import { aedat4Format } from './aedat4/index.ts';
+import { evt2Format } from './evt2/index.ts';
+import { evt3Format } from './evt3/index.ts';
 
 export const FORMATS: readonly FormatSpec[] = [
   // format modules add themselves here
   nmnistFormat,
   aedat4Format,
+  evt2Format,
+  evt3Format,
 ];
 
 export function getFormat(name: string): FormatSpec {

@@ -19,6 +19,8 @@ import type { DecoderOptions } from '../types.ts';
 const NO_Y = 0xffff;
 const LOOP_US = 2 ** 24;
 const HALF_HIGH = 2048;
+/** Events reserved at a time in the packet builder. */
+const RESERVE_BLOCK = 1 << 16;
 
 export type Evt3DecoderOptions = DecoderOptions;
 
@@ -80,7 +82,7 @@ export class Evt3Decoder extends RawEvtDecoder {
   private decodeWords(words: Uint16Array, start: number, firstWordOffset: number): void {
     const n = words.length;
     const b = this.builder;
-    b.reserve(n - start + 12);
+    b.reserve(Math.min(n - start, RESERVE_BLOCK) + 12);
     let tUs = b.tUs;
     let xs = b.x;
     let ys = b.y;
@@ -115,7 +117,7 @@ export class Evt3Decoder extends RawEvtDecoder {
           if (x < maxX && y < maxY) {
             if (k === cap) {
               b.commit(k - b.length);
-              b.reserve(n - i + 12);
+              b.reserve(Math.min(n - i, RESERVE_BLOCK) + 12);
               tUs = b.tUs;
               xs = b.x;
               ys = b.y;
@@ -156,7 +158,7 @@ export class Evt3Decoder extends RawEvtDecoder {
           if (m !== 0) {
             if (k + 12 > cap) {
               b.commit(k - b.length);
-              b.reserve(12 * (n - i) + 12);
+              b.reserve(Math.min(4 * (n - i), RESERVE_BLOCK) + 12);
               tUs = b.tUs;
               xs = b.x;
               ys = b.y;

@@ -15,7 +15,7 @@ import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import type { EventPacket } from '../../events/packet.ts';
 import { encodePercentHeader } from '../prophesee-header/header.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
-import { GrowableWords16 } from './words.ts';
+import { GrowableWords16 } from '../prophesee-header/growable-words.ts';
 
 export interface Evt3EncoderOptions extends EncoderOptions {
   /**
