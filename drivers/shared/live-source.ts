@@ -61,6 +61,7 @@ export interface LiveDecoder {
 export interface LiveSourceOptions {
   /** The URI as given by the user (for messages and OpenedSource.uri). */
   readonly uri: string;
+  /** Stream info; read after the first connection succeeded (a getter may fill it from the handshake). */
   readonly info: StreamInfo;
   readonly connect: Connector;
   /**
@@ -91,7 +92,6 @@ export async function openLiveSource(options: LiveSourceOptions): Promise<Opened
 
 class LiveSource implements OpenedSource {
   readonly uri: string;
-  readonly info: StreamInfo;
   readonly stats: SourceStats = emptySourceStats();
   readonly status: Observable<SourceStatus>;
   readonly packets: Observable<EventPacket>;
@@ -117,7 +117,6 @@ class LiveSource implements OpenedSource {
   constructor(options: LiveSourceOptions) {
     this.options = options;
     this.uri = options.uri;
-    this.info = options.info;
     this.queue = new BoundedPacketQueue(options.queue);
     this.backoff = resolveBackoff(options.backoff);
     this.decoder = options.createDecoder();
@@ -136,6 +135,11 @@ class LiveSource implements OpenedSource {
       };
     });
     options.signal?.addEventListener('abort', () => void this.close(), { once: true });
+  }
+
+  /** Read through to the options, so a driver can learn the geometry during the first handshake. */
+  get info(): StreamInfo {
+    return this.options.info;
   }
 
   async start(): Promise<void> {
