@@ -1,0 +1,26 @@
+/** Streaming classification: windows, decisions and Prediction assembly over a compiled network. */
+export {
+  Classifier,
+  type ClassifierNetwork,
+  type ClassifierOptions,
+  CMOS45NM_AC,
+  type CostTable,
+} from './classifier.ts';
+export { mapEventsInto, type ResolvedInputMapping, resolveInputMapping } from './input-map.ts';
+export { classify } from './operator.ts';
+export {
+  type ActivityWindow,
+  type CountWindow,
+  type DecisionPolicy,
+  describeDecision,
+  describeWindow,
+  type FirstSpikeDecision,
+  type FixedWindow,
+  parseDurationUs,
+  parseWindowSpec,
+  type SlidingWindow,
+  type SpikeCountDecision,
+  validateDecision,
+  validateWindow,
+  type WindowPolicy,
+} from './policies.ts';
