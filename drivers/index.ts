@@ -2,10 +2,14 @@
 import { UsageError } from '../src/events/errors.ts';
 import type { OpenedSource, SourceDriver, SourceOptions } from './contract.ts';
 import { fileDriver, fileSourceUrl } from './file/index.ts';
+import { edvsDriver } from './edvs/driver.ts';
+import { serialDriver } from './serial/driver.ts';
 
 export const DRIVERS: readonly SourceDriver[] = [
   // drivers add themselves here
   fileDriver,
+  edvsDriver,
+  serialDriver,
 ];
 
 /** Parses a source URI; a bare path is taken as `file:PATH`. */
