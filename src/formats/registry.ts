@@ -5,16 +5,20 @@
 import { UsageError } from '../events/errors.ts';
 import type { FormatSpec } from './types.ts';
 import { nmnistFormat } from './nmnist/index.ts';
+import { esFormat } from './es/index.ts';
 import { aedat4Format } from './aedat4/index.ts';
 import { evt2Format } from './evt2/index.ts';
 import { evt3Format } from './evt3/index.ts';
+import { datFormat } from './dat/index.ts';
 
 export const FORMATS: readonly FormatSpec[] = [
   // format modules add themselves here
   nmnistFormat,
+  esFormat,
   aedat4Format,
   evt2Format,
   evt3Format,
+  datFormat,
 ];
 
 export function getFormat(name: string): FormatSpec {
