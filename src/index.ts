@@ -6,3 +6,4 @@ export type { Prediction, EnergyCounters } from './protocol/prediction.ts';
 export { version } from './version.ts';
 export * from './snn/index.ts';
 export * from './model/index.ts';
+export * from './energy/index.ts';

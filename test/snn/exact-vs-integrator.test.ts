@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../src/snn/network.ts';
 import type { NetworkSpec } from '../../src/snn/spec.ts';
-import { randomDense, randomInput } from './random-nets.ts';
+import { randomDense, randomInput, rng, uniformWeights } from './random-nets.ts';
 import { type RefSpikes, referenceRun } from './reference-integrator.ts';
 
 /** Per neuron spike lists of one layer. */
@@ -55,5 +55,51 @@ describe('exact engine vs fine-step RK4 integration of the same ODEs', () => {
         expect(fine.maxErr).toBeLessThan(coarse.maxErr / 8);
       });
     }
+  }
+});
+
+describe('conv2d and spike-aggregation pooling vs the integrator', () => {
+  for (const seed of [4, 5]) {
+    it(`2×7×7 → conv(3, k3, s1, p1) → pool 2 → conv(4, k2, s2, p1) → dense 5, seed ${seed}`, () => {
+      const r = rng(seed);
+      const neuron = (maxSpikes: number, threshold: number) => ({ tauS: 0.13, threshold, maxSpikes });
+      const spec: NetworkSpec = {
+        inputShape: [2, 7, 7],
+        layers: [
+          {
+            type: 'conv2d',
+            outChannels: 3,
+            kernel: 3,
+            padding: 1,
+            neuron: neuron(4, 0.12),
+            weights: uniformWeights(r, 3 * 2 * 9, -0.3, 1),
+          },
+          { type: 'pool', kernel: 2 },
+          {
+            type: 'conv2d',
+            outChannels: 4,
+            kernel: [2, 3],
+            stride: 2,
+            padding: [1, 0],
+            neuron: neuron(3, 0.15),
+            weights: uniformWeights(r, 4 * 3 * 6, -0.3, 1),
+          },
+          {
+            type: 'dense',
+            size: 5,
+            neuron: neuron(6, 0.2),
+            weights: uniformWeights(r, 4 * 2 * 1 * 5, -0.3, 1),
+          },
+        ],
+      };
+      const net = compileNetwork(spec);
+      expect(net.layerInfo.map((l) => l.outputShape)).toEqual([[3, 7, 7], [3, 3, 3], [4, 2, 1], [5]]);
+      const input = randomInput(seed + 50, 98, 120, 0.4);
+      const coarse = compare(spec, input, 1, 0.02);
+      const fine = compare(spec, input, 1, 0.005);
+      expect(fine.spikes).toBeGreaterThan(30);
+      expect(coarse.maxErr).toBeLessThan(200 * 0.02 ** 4);
+      expect(fine.maxErr).toBeLessThan(200 * 0.005 ** 4);
+    });
   }
 });
