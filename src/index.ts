@@ -7,3 +7,4 @@ export { version } from './version.ts';
 export * from './snn/index.ts';
 export * from './model/index.ts';
 export * from './energy/index.ts';
+export * from './operators/index.ts';
