@@ -10,6 +10,10 @@ type Loader = () => Promise<{ command: CliCommand }>;
 /** Each command module adds its line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   // name: { summary: '...', load: () => import('./commands/name.ts') },
+  simulate: {
+    summary: "run one input spike list through a model: every layer's spikes, counters, energy",
+    load: () => import('./commands/simulate.ts'),
+  },
   info: {
     summary: 'describe a recording: format, geometry, events, time range, damage',
     load: () => import('./commands/info.ts'),
@@ -17,6 +21,14 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   convert: {
     summary: 'convert a recording to another format (streaming)',
     load: () => import('./commands/convert.ts'),
+  },
+  serve: {
+    summary: 'serve predictions, metrics and a dashboard over WebSocket/HTTP',
+    load: () => import('./commands/serve.ts'),
+  },
+  run: {
+    summary: 'offline inference over a recording: predictions as lines, then a summary',
+    load: () => import('./commands/run.ts'),
   },
 };
 

@@ -29,3 +29,4 @@ export {
   type NeuronConstants,
   REREFERENCE_SPAN_TAU_S,
 } from './neuron.ts';
+export { decide, type Decision } from './readout.ts';
