@@ -4,12 +4,14 @@ import type { OpenedSource, SourceDriver, SourceOptions } from './contract.ts';
 import { fileDriver, fileSourceUrl } from './file/index.ts';
 import { edvsDriver } from './edvs/driver.ts';
 import { serialDriver } from './serial/driver.ts';
+import { udpDriver } from './udp/driver.ts';
 
 export const DRIVERS: readonly SourceDriver[] = [
   // drivers add themselves here
   fileDriver,
   edvsDriver,
   serialDriver,
+  udpDriver,
 ];
 
 /** Parses a source URI; a bare path is taken as `file:PATH`. */
