@@ -78,6 +78,7 @@ const IDENT_FTAB = 0x42415446; // 'FTAB'
 const IDENT_EVTS = 0x53545645; // 'EVTS'
 const TWO_32 = 4294967296;
 const TWO_31 = 2147483648;
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const MAX_HEADER_BYTES = 16 * 1024 * 1024;
 const MAX_TABLE_BYTES = 256 * 1024 * 1024;
 /** Packet header offsets remembered to tell DV and jAER data tables apart. */
@@ -140,6 +141,7 @@ export class Aedat4Decoder implements EventDecoder {
 
   private warnedTablePosition = false;
   private lastT = Number.NEGATIVE_INFINITY;
+  private alignScratch = new Int32Array(0);
   private tOffset = 0;
 
   constructor(options: Aedat4DecoderOptions = {}) {
@@ -562,45 +564,107 @@ export class Aedat4Decoder implements EventDecoder {
     if (count === 0) return;
     const builder = this.builder;
     builder.reserve(count);
-    const tUs = builder.tUs;
-    const xs = builder.x;
-    const ys = builder.y;
-    const ps = builder.p;
-    let n = builder.length;
-    const view = fb.view;
+    const first = builder.length;
+    let n: number;
+    const bytes = fb.bytes;
+    if (LITTLE_ENDIAN) {
+      // Read the structs as 32-bit words; copy them to an aligned scratch buffer if needed.
+      let words: Int32Array;
+      let w: number;
+      const abs = bytes.byteOffset + start;
+      if ((abs & 3) === 0) {
+        words = new Int32Array(bytes.buffer, abs, count * 4);
+        w = 0;
+      } else {
+        if (this.alignScratch.length < count * 16) this.alignScratch = new Int32Array(count * 4);
+        new Uint8Array(this.alignScratch.buffer).set(bytes.subarray(start, start + count * 16));
+        words = this.alignScratch;
+        w = 0;
+      }
+      n = this.decodeWords(words, w, count, first);
+    } else {
+      n = this.decodeView(fb.view, start, count, first);
+    }
+    builder.commit(n - first);
+  }
+
+  /**
+   * The hot loop: events from 16-byte Event structs read as int32 words (t low, t high, x | y << 16,
+   * polarity byte). Returns the new builder length. Events with negative coordinates are dropped.
+   */
+  private decodeWords(words: Int32Array, w: number, count: number, n: number): number {
+    const b = this.builder;
+    const tUs = b.tUs;
+    const xs = b.x;
+    const ys = b.y;
+    const ps = b.p;
     let last = this.lastT;
     let offset = this.tOffset;
     let negative = 0;
+    for (let end = w + 4 * count; w < end; w += 4) {
+      let t = words[w + 1] * TWO_32 + (words[w] >>> 0) + offset;
+      const xy = words[w + 2];
+      if ((xy & 0x80008000) !== 0) {
+        negative++;
+        continue;
+      }
+      if (t < last) {
+        this.lastT = last;
+        t = this.repairTime(t);
+        offset = this.tOffset;
+      }
+      last = t;
+      tUs[n] = t;
+      xs[n] = xy & 0xffff;
+      ys[n] = xy >>> 16;
+      ps[n] = (words[w + 3] & 0xff) !== 0 ? 1 : 0;
+      n++;
+    }
+    this.lastT = last;
+    if (negative > 0) this.stats.skip('negative_coordinates', negative);
+    return n;
+  }
+
+  /** Big-endian hosts: the same decoding through DataView. */
+  private decodeView(view: DataView, start: number, count: number, n: number): number {
+    const b = this.builder;
+    let negative = 0;
     for (let k = 0, o = start; k < count; k++, o += 16) {
-      let t = view.getInt32(o + 4, true) * TWO_32 + view.getUint32(o, true) + offset;
+      let t = view.getInt32(o + 4, true) * TWO_32 + view.getUint32(o, true) + this.tOffset;
       const x = view.getInt16(o + 8, true);
       const y = view.getInt16(o + 10, true);
       if ((x | y) < 0) {
         negative++;
         continue;
       }
-      if (t < last) {
-        if (this.repairTimeWraps && last - t > TWO_31 && last - t < TWO_32 + TWO_31) {
-          offset += TWO_32;
-          t += TWO_32;
-          this.stats.repair('time_wrap_32');
-        }
-        if (t < last) {
-          this.stats.repair('time_backwards');
-          t = last;
-        }
-      }
-      last = t;
-      tUs[n] = t;
-      xs[n] = x;
-      ys[n] = y;
-      ps[n] = view.getUint8(o + 12) !== 0 ? 1 : 0;
+      if (t < this.lastT) t = this.repairTime(t);
+      this.lastT = t;
+      b.tUs[n] = t;
+      b.x[n] = x;
+      b.y[n] = y;
+      b.p[n] = view.getUint8(o + 12) !== 0 ? 1 : 0;
       n++;
     }
-    this.lastT = last;
-    this.tOffset = offset;
-    builder.commit(n - builder.length);
     if (negative > 0) this.stats.skip('negative_coordinates', negative);
+    return n;
+  }
+
+  /**
+   * A timestamp below the last one: a jump back of about 2^32 µs (old jAER writers'
+   * sign-extension) adds 2^32 µs from here on; anything else is clamped to the last time.
+   */
+  private repairTime(t: number): number {
+    const last = this.lastT;
+    if (this.repairTimeWraps && last - t > TWO_31 && last - t < TWO_32 + TWO_31) {
+      this.tOffset += TWO_32;
+      t += TWO_32;
+      this.stats.repair('time_wrap_32');
+    }
+    if (t < last) {
+      this.stats.repair('time_backwards');
+      t = last;
+    }
+    return t;
   }
 
   private startTable(): void {
