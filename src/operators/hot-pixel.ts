@@ -141,7 +141,9 @@ export function hotPixel(options: HotPixelOptions): MonoTypeOperatorFunction<Eve
             if (!releaseHeld()) return;
             emitFiltered(packet);
           } else {
-            if (during === 'pass' && counted > 0) subscriber.next(slicePacket(packet, 0, counted));
+            if (during === 'pass' && counted > 0) {
+              subscriber.next(withArrival(slicePacket(packet, 0, counted), packet.arrivalMs));
+            }
             if (subscriber.closed) return;
             emitFiltered(withArrival(slicePacket(packet, counted, packet.length), packet.arrivalMs));
           }

@@ -160,6 +160,25 @@ describe('packet operators: values, errors and state', () => {
     });
   });
 
+  it('hotPixel (pass) keeps arrivalMs on both parts of the packet that ends calibration', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a----|', {
+        a: pk(
+          [
+            [0, 1, 1, 1],
+            [150, 2, 2, 1],
+          ],
+          42,
+        ),
+      });
+      const result = source.pipe(
+        hotPixel({ geometry, maxRateHz: 1e9, calibrationUs: 100, duringCalibration: 'pass' }),
+        map((p) => [evs(p), p.arrivalMs]),
+      );
+      expectObservable(result).toBe('-(ab)-|', { a: [[[0, 1, 1, 1]], 42], b: [[[150, 2, 2, 1]], 42] });
+    });
+  });
+
   it('hotPixel (hold) delays the calibration period until the mask is known', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const source = cold('-a-b-c------|', {
