@@ -110,7 +110,7 @@ describe('Classifier: TTFS on fixed windows', () => {
     expect(p.scores[2]).toBeCloseTo(expected, 6);
     expect(p.scores[0]).toBe(Number.POSITIVE_INFINITY);
     expect(p.pipelineUs).toBeCloseTo(500, 6);
-    expect(p.energy).toMatchObject({ inputEvents: 2, spikesPerLayer: [1], costTable: 'cmos45nm-ac' });
+    expect(p.energy).toMatchObject({ inputEvents: 2, spikesPerLayer: [1], costTable: 'cmos45nm' });
     expect(p.energy.energyJ).toBeCloseTo(p.energy.synapticOps * 0.9e-12, 20);
   });
 

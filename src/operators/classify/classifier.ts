@@ -12,8 +12,9 @@
  *   classifier.
  *
  * Energy counters are the window's network counters when the decision is made; after an early
- * decision a window gets no more input (that saving is the point of deciding early). The network
- * is fed whole packets, so the counters include the rest of the packet the decision fell in.
+ * decision a window gets no more input (that saving is the point of deciding early). With an
+ * early-decision policy the network is fed `feedSlice` events at a time and checked after each
+ * slice, so the counters include at most feedSlice − 1 events after the deciding one.
  * A window with no output spike (TTFS) or no output spikes at all (counts) yields a prediction with
  * classIndex −1 and label "" so that silence is visible, not hidden.
  */
@@ -49,15 +50,20 @@ export interface ClassifierNetwork {
   counters(): RunCounters;
 }
 
-/** Energy per synaptic operation under a named technology (see docs/server.md). */
+/**
+ * Energy per operation under a named technology (the shape of src/energy's cost tables).
+ * Estimate = synOps·synOpJ + neuronUpdates·neuronUpdateJ, always reported with `name`.
+ */
 export interface CostTable {
   readonly name: string;
   /** Joules per synaptic operation (one accumulate). */
-  readonly joulesPerSynOp: number;
+  readonly synOpJ: number;
+  /** Joules per neuron state update. Default 0. */
+  readonly neuronUpdateJ?: number;
 }
 
-/** 45 nm CMOS, 32-bit float accumulate: 0.9 pJ (Horowitz, ISSCC 2014). */
-export const CMOS45NM_AC: CostTable = { name: 'cmos45nm-ac', joulesPerSynOp: 0.9e-12 };
+/** 45 nm CMOS, 32-bit float accumulate: 0.9 pJ per synaptic op (Horowitz, ISSCC 2014). */
+export const CMOS45NM: CostTable = { name: 'cmos45nm', synOpJ: 0.9e-12, neuronUpdateJ: 0 };
 
 export interface ClassifierOptions {
   /** The loaded model (network, input mapping, readout, labels). Required. */
@@ -68,7 +74,7 @@ export interface ClassifierOptions {
   readonly window?: WindowPolicy;
   /** Decision policy. Default from readout: first-spike, or spike-count with readout.margin (default 0). */
   readonly decision?: DecisionPolicy;
-  /** Energy cost table. Default CMOS45NM_AC (0.9 pJ per synaptic op). */
+  /** Energy cost table. Default CMOS45NM (0.9 pJ per synaptic op). */
   readonly costTable?: CostTable;
   /** Makes one network instance (sliding windows need several). Default: compileNetwork(model). */
   readonly createNetwork?: () => ClassifierNetwork;
@@ -76,6 +82,11 @@ export interface ClassifierOptions {
   readonly trueLabel?: (windowStartUs: number, windowEndUs: number) => string | undefined;
   /** Wall clock in ms. Default performance.now. */
   readonly now?: () => number;
+  /**
+   * Events fed to the network between two early-decision checks (integer ≥ 1). Smaller = energy
+   * counters stop closer to the decision, at some cost in throughput. Default 16.
+   */
+  readonly feedSlice?: number;
 }
 
 class OpenWindow {
@@ -108,6 +119,7 @@ export class Classifier {
   private readonly unitUs: number;
   private readonly outLayer: number;
   private readonly outputs: number;
+  private readonly layerSizeList: number[];
   private readonly createNetwork: () => ClassifierNetwork;
   private readonly trueLabel: ClassifierOptions['trueLabel'];
   private readonly now: () => number;
@@ -124,6 +136,8 @@ export class Classifier {
   private ringHead = 0;
   private ringCount = 0;
   private packetArrivalMs = 0;
+  private readonly feedSlice: number;
+  private readonly earlyDecisions: boolean;
   private lastEventUs = Number.NaN;
   /** Events dropped by the input mapping (outside the crop or the polarity rule). */
   droppedEvents = 0;
@@ -150,17 +164,26 @@ export class Classifier {
           ? { kind: 'first-spike' }
           : { kind: 'spike-count', margin: model.readout.margin ?? 0 }),
     );
-    this.costTable = options.costTable ?? CMOS45NM_AC;
-    if (!(this.costTable.joulesPerSynOp >= 0)) {
-      throw new RangeError(`"costTable.joulesPerSynOp" must be >= 0, got ${this.costTable.joulesPerSynOp}`);
+    this.costTable = options.costTable ?? CMOS45NM;
+    if (!(this.costTable.synOpJ >= 0) || !((this.costTable.neuronUpdateJ ?? 0) >= 0)) {
+      throw new RangeError(
+        `"costTable" ${this.costTable.name}: synOpJ and neuronUpdateJ must be >= 0, got ${this.costTable.synOpJ} and ${this.costTable.neuronUpdateJ}`,
+      );
     }
     this.createNetwork = options.createNetwork ?? (() => compileNetwork(model));
     this.trueLabel = options.trueLabel;
     this.now = options.now ?? (() => performance.now());
+    this.feedSlice = options.feedSlice ?? 16;
+    if (!Number.isInteger(this.feedSlice) || this.feedSlice < 1) {
+      throw new RangeError(`"feedSlice" must be an integer >= 1, got ${options.feedSlice}`);
+    }
+    this.earlyDecisions = this.decision.kind === 'first-spike' || this.decision.margin > 0;
     this.mapping = resolveInputMapping(model.inputMapping, model.inputShape, model.name);
     const probe = this.createNetwork();
     this.outLayer = probe.depth - 1;
     this.outputs = probe.firstSpikeTimes(this.outLayer).length;
+    this.layerSizeList = [];
+    for (let l = 0; l < probe.depth; l++) this.layerSizeList.push(probe.firstSpikeTimes(l).length);
     if (model.labels.length !== this.outputs) {
       throw new RangeError(
         `model "${model.name}": ${model.labels.length} labels for ${this.outputs} output neurons`,
@@ -179,6 +202,11 @@ export class Classifier {
             p: new Uint8Array(w.minEvents),
           }
         : undefined;
+  }
+
+  /** Neurons per layer (input excluded), from the model's network. */
+  layerSizes(): number[] {
+    return this.layerSizeList.slice();
   }
 
   /** "fixed 100000 µs", for hello/model summaries. */
@@ -377,8 +405,18 @@ export class Classifier {
     );
     this.droppedEvents += j - i - m;
     if (m === 0) return;
-    w.net.feed(this.scratchTimes, this.scratchIndices, m);
-    this.checkEarly(w, emit);
+    if (!this.earlyDecisions) {
+      w.net.feed(this.scratchTimes, this.scratchIndices, m);
+      return;
+    }
+    // In slices, so an early decision is seen within `feedSlice` events of the deciding one and
+    // the window's counters stop close to it (a whole 1 MiB replay chunk would otherwise count).
+    const slice = this.feedSlice;
+    for (let k = 0; k < m && !w.decided; k += slice) {
+      const count = Math.min(slice, m - k);
+      w.net.feed(this.scratchTimes.subarray(k, k + count), this.scratchIndices.subarray(k, k + count), count);
+      this.checkEarly(w, emit);
+    }
   }
 
   /** Early decisions: TTFS at the first output spike; spike-count when the lead reaches the margin. */
@@ -483,7 +521,7 @@ export class Classifier {
         spikesPerLayer,
         synapticOps: c.synOps,
         neuronUpdates: c.neuronUpdates,
-        energyJ: c.synOps * this.costTable.joulesPerSynOp,
+        energyJ: c.synOps * this.costTable.synOpJ + c.neuronUpdates * (this.costTable.neuronUpdateJ ?? 0),
         costTable: this.costTable.name,
       },
       ...(truth === undefined ? {} : { trueLabel: truth }),

@@ -3,7 +3,7 @@ export {
   Classifier,
   type ClassifierNetwork,
   type ClassifierOptions,
-  CMOS45NM_AC,
+  CMOS45NM,
   type CostTable,
 } from './classifier.ts';
 export { mapEventsInto, type ResolvedInputMapping, resolveInputMapping } from './input-map.ts';
@@ -24,3 +24,4 @@ export {
   validateWindow,
   type WindowPolicy,
 } from './policies.ts';
+export { type LabelInterval, LabelTimeline } from './labels.ts';
