@@ -9,6 +9,7 @@ import { esFormat } from './es/index.ts';
 import { aedat4Format } from './aedat4/index.ts';
 import { evt2Format } from './evt2/index.ts';
 import { evt3Format } from './evt3/index.ts';
+import { evt21Format } from './evt21/index.ts';
 import { datFormat } from './dat/index.ts';
 
 export const FORMATS: readonly FormatSpec[] = [
@@ -18,6 +19,7 @@ export const FORMATS: readonly FormatSpec[] = [
   aedat4Format,
   evt2Format,
   evt3Format,
+  evt21Format,
   datFormat,
 ];
 
