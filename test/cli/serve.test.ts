@@ -1,0 +1,106 @@
+import { execFile } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDecision } from '../../src/cli/commands/serve.ts';
+import { SpikestreamClient } from '../../src/client/index.ts';
+import type { PredictionMessage } from '../../src/protocol/messages.ts';
+import { BIN, startServe } from './serve-cli.ts';
+import { makeServeFixture, type ServeFixture } from './serve-fixtures.ts';
+
+const exec = promisify(execFile);
+
+let fx: ServeFixture;
+beforeAll(() => {
+  fx = makeServeFixture(30);
+});
+afterAll(() => rmSync(fx.dir, { recursive: true, force: true }));
+
+describe('parseDecision', () => {
+  it('reads first-spike, count and count:MARGIN', () => {
+    expect(parseDecision('first-spike')).toEqual({ kind: 'first-spike' });
+    expect(parseDecision('count')).toEqual({ kind: 'spike-count', margin: 0 });
+    expect(parseDecision('count:3')).toEqual({ kind: 'spike-count', margin: 3 });
+    expect(() => parseDecision('vote')).toThrow(/--decision "vote"/);
+  });
+});
+
+describe('spikestream serve', () => {
+  it('serves two models on a replayed recording to Node and Python clients, and shuts down cleanly on SIGTERM', async () => {
+    const serve = await startServe([
+      '--model',
+      fx.modelDir,
+      '--model',
+      join(fx.dir, 'model-relaxed'),
+      '--source',
+      `${fx.sourceUri}&speed=1&loop=inf`,
+      '--token',
+      'tok',
+    ]);
+    try {
+      const ws = serve.url.replace('http', 'ws');
+      const client = await SpikestreamClient.connect({ url: ws, token: 'tok', reconnect: false });
+      expect(client.hello?.models.map((m) => [m.name, m.method, m.layerSizes])).toEqual([
+        ['quadrants', 'ttfs', [8, 3]],
+        ['quadrants-relaxed', 'relaxed', [8, 3]],
+      ]);
+      expect(client.hello?.source).toMatchObject({ width: 34, height: 34, format: 'nmnist' });
+      const seen = new Map<string, PredictionMessage>();
+      for await (const p of client.predictions()) {
+        seen.set(p.model, p);
+        if (seen.size === 2) break;
+      }
+      const ttfs = seen.get('quadrants');
+      expect(ttfs?.trueLabel).toBeDefined();
+      expect(ttfs?.label).toBe(ttfs?.trueLabel);
+      expect(ttfs?.pipelineUs).toBeGreaterThanOrEqual(0);
+      expect(ttfs?.pipelineUs).toBeLessThan(1_000_000);
+      // The Python example, a real client in another language.
+      const py = await exec('/usr/bin/python3', [
+        'examples/python-client/client.py',
+        '--url',
+        ws,
+        '--token',
+        'tok',
+        '--count',
+        '2',
+      ]);
+      const lines = py.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines[0]).toMatchObject({ type: 'hello', protocol: 1 });
+      expect(lines.filter((l) => l.type === 'prediction')).toHaveLength(2);
+      // HTTP on the same port.
+      const metrics = await (
+        await fetch(`${serve.url}/metrics`, { headers: { authorization: 'Bearer tok' } })
+      ).text();
+      expect(metrics).toMatch(/spikestream_events_in_total [1-9]\d*/);
+      expect(metrics).toMatch(
+        /spikestream_predictions_total\{model="quadrants",reason="first-spike"\} [1-9]/,
+      );
+      const card = await (await fetch(`${serve.url}/api/models/quadrants/card?token=tok`)).text();
+      expect(card).toMatch(/^# Quadrants/);
+      // SIGTERM: the client is told why, and the process exits 0.
+      const closed = new Promise<{ code: number; reason: string }>((resolve) => client.on('close', resolve));
+      serve.child.kill('SIGTERM');
+      expect(await closed).toMatchObject({ code: 1001, reason: 'server shutting down (SIGTERM)' });
+      expect(await serve.exited).toBe(0);
+      client.close();
+    } finally {
+      serve.child.kill('SIGKILL');
+    }
+  });
+
+  it('names the missing shipped recording when run with no arguments outside a checkout with one', async () => {
+    try {
+      await exec(process.execPath, [BIN, 'serve'], { cwd: fx.dir });
+      expect.unreachable();
+    } catch (err) {
+      const e = err as { code: number; stderr: string };
+      expect(e.code).toBe(2);
+      expect(e.stderr).toMatch(/shipped recording not found: recordings\/demo-nmnist\.aedat4 does not exist/);
+    }
+  });
+});
