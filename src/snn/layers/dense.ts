@@ -53,11 +53,16 @@ export class DenseLayer extends LifLayerBase {
         const twoCLo = 2 * c * xLo;
         const twoCHi = 2 * c * X;
         const fourC = 4 * c;
+        const counts = this.spikeCounts;
+        const maxSpikes = this.constants.maxSpikes;
         for (let i = 0; i < size; i++) {
           const ai = a[i];
           let bi = b[i];
           // settle (xLo, X]: crossing if f(X) ≤ 0, or the vertex lies inside with real roots
-          if (ai - bi * X + cX2 <= 0 || (bi > twoCLo && bi < twoCHi && bi * bi >= fourC * ai)) {
+          if (
+            (ai - bi * X + cX2 <= 0 || (bi > twoCLo && bi < twoCHi && bi * bi >= fourC * ai)) &&
+            counts[i] < maxSpikes
+          ) {
             bi = this.fire(i, ai, bi, xLo, X, t);
           }
           // integrate the input
