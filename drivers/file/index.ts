@@ -16,7 +16,7 @@ import { BehaviorSubject, Observable, type SchedulerLike } from 'rxjs';
 import { DecodeError, UsageError } from '../../src/events/errors.ts';
 import type { EventPacket } from '../../src/events/packet.ts';
 import type { StreamInfo } from '../../src/events/stream-info.ts';
-import { openRecording } from '../../src/formats/open.ts';
+import { probeRecordingInfo } from '../../src/formats/open.ts';
 import {
   emptySourceStats,
   type OpenedSource,
@@ -56,29 +56,6 @@ export function parseFileParams(url: URL): ReplayOptions {
   return { speed, loop, startUs, format, chunkBytes, intervalMs, width, height };
 }
 
-/** Reads just far enough into the file to know its stream info (the header), then closes it. */
-async function probeInfo(
-  path: string,
-  options: ReplayOptions,
-): Promise<{ info: StreamInfo; format: string }> {
-  const rec = await openRecording(path, { ...options, throwOnFatal: false });
-  try {
-    while (rec.info === undefined) {
-      const packet = await rec.next();
-      const fatal = rec.fatalError();
-      if (fatal) throw fatal;
-      if (packet === null) break;
-    }
-    const info = rec.info;
-    if (!info) {
-      throw new DecodeError(path, rec.stats.bytes, 'header', 'the file ends before its header is complete');
-    }
-    return { info, format: rec.format.name };
-  } finally {
-    await rec.close();
-  }
-}
-
 /** Opens a recording for replay (programmatic form of the `file:` URI). */
 export async function openFileSource(
   path: string,
@@ -87,7 +64,7 @@ export async function openFileSource(
 ): Promise<OpenedSource> {
   resolveReplayOptions(options);
   options.signal?.throwIfAborted();
-  const { info } = await probeInfo(path, options);
+  const { info } = await probeRecordingInfo(path, options);
   const stats = emptySourceStats();
   const status = new BehaviorSubject<SourceStatus>({ state: 'open' });
   const packets$ = replayFile(path, options, stats);

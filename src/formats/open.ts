@@ -186,6 +186,32 @@ export async function openRecording(path: string, options: OpenRecordingOptions 
   }
 }
 
+/**
+ * Reads just far enough into a recording to know its stream info (usually the header; the whole
+ * file for a CSV without geometry, whose geometry is inferred from all events), then closes it.
+ * Throws a DecodeError when the file is damaged before that.
+ */
+export async function probeRecordingInfo(
+  path: string,
+  options: OpenRecordingOptions = {},
+): Promise<{ info: StreamInfo; format: string }> {
+  const rec = await openRecording(path, { ...options, throwOnFatal: false });
+  try {
+    while (rec.info === undefined) {
+      const packet = await rec.next();
+      const fatal = rec.fatalError();
+      if (fatal) throw fatal;
+      if (packet === null) break;
+    }
+    const info = rec.info;
+    if (!info)
+      throw new DecodeError(path, rec.stats.bytes, 'header', 'the file ends before its header is complete');
+    return { info, format: rec.format.name };
+  } finally {
+    await rec.close();
+  }
+}
+
 /** Decoded packets of a file, in bounded memory; throws DecodeError after the good packets on damage. */
 export async function* decodeFile(
   path: string,

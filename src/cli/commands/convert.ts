@@ -6,7 +6,7 @@
 import { open, rm } from 'node:fs/promises';
 import { extname, resolve } from 'node:path';
 import { DecodeError, UsageError } from '../../events/errors.ts';
-import { openRecording } from '../../formats/open.ts';
+import { openRecording, probeRecordingInfo } from '../../formats/open.ts';
 import { FORMATS, getFormat } from '../../formats/registry.ts';
 import type { FormatSpec } from '../../formats/types.ts';
 import type { CliCommand } from '../command.ts';
@@ -93,13 +93,17 @@ export const command: CliCommand = {
     if (resolve(input) === resolve(output)) throw new UsageError('IN and OUT are the same file');
     const outSpec = outputFormat(output, values.to);
     const encoder = outSpec.createEncoder!({ ...keyValueOptions(values.O, '-O'), origin: output });
-    const rec = await openRecording(input, {
+    const inputOptions = {
       format: values.from,
       width: intOption('width', values.width, 1, 65535),
       height: intOption('height', values.height, 1, 65535),
       chunkBytes: intOption('chunk', values.chunk, 1, 1 << 30),
       decoderOptions: keyValueOptions(values.I, '-I'),
-    });
+    };
+    // The encoder needs the stream info before the first event (a CSV without geometry needs a
+    // first pass to infer it).
+    const { info } = await probeRecordingInfo(input, inputOptions);
+    const rec = await openRecording(input, inputOptions);
     const progress = startProgress(`convert ${input}`, rec.size);
     let fh: Awaited<ReturnType<typeof open>> | undefined;
     let position = 0;
@@ -114,25 +118,11 @@ export const command: CliCommand = {
       }
       position += bytes.length;
     };
-    let begun = false;
-    const begin = async (): Promise<void> => {
-      if (begun) return;
-      const info = rec.info;
-      if (!info)
-        throw new DecodeError(
-          input,
-          rec.stats.bytes,
-          'header',
-          'the file ends before its header is complete',
-        );
-      begun = true;
-      await write(encoder.begin(info));
-    };
     try {
       fh = await open(output, 'w');
+      await write(encoder.begin(info));
       try {
         for await (const pk of rec) {
-          await begin();
           await write(encoder.encode(pk));
           events += pk.length;
           progress.update(rec.bytesRead);
@@ -141,7 +131,6 @@ export const command: CliCommand = {
         if (!(err instanceof DecodeError)) throw err;
         damage = err;
       }
-      await begin();
       await write(encoder.end());
       for (const patch of encoder.patches?.() ?? []) {
         let done = 0;
