@@ -15,7 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { BehaviorSubject, Observable, type SchedulerLike } from 'rxjs';
 import { DecodeError, UsageError } from '../../src/events/errors.ts';
 import type { EventPacket } from '../../src/events/packet.ts';
-import type { StreamInfo } from '../../src/events/stream-info.ts';
 import { probeRecordingInfo } from '../../src/formats/open.ts';
 import {
   emptySourceStats,
