@@ -6,6 +6,7 @@ import { UsageError } from '../events/errors.ts';
 import type { FormatSpec } from './types.ts';
 import { nmnistFormat } from './nmnist/index.ts';
 import { esFormat } from './es/index.ts';
+import { csvFormat } from './csv/index.ts';
 import { aedat4Format } from './aedat4/index.ts';
 import { evt2Format } from './evt2/index.ts';
 import { evt3Format } from './evt3/index.ts';
@@ -16,6 +17,7 @@ export const FORMATS: readonly FormatSpec[] = [
   // format modules add themselves here
   nmnistFormat,
   esFormat,
+  csvFormat,
   aedat4Format,
   evt2Format,
   evt3Format,
