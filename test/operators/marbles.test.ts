@@ -19,6 +19,7 @@ import { invertPolarity } from '../../src/operators/invert-polarity.ts';
 import { mask } from '../../src/operators/mask.ts';
 import { mergePolarity } from '../../src/operators/merge-polarity.ts';
 import { orient } from '../../src/operators/orient.ts';
+import { packetOperator } from '../../src/operators/packet-operator.ts';
 import { refractory } from '../../src/operators/refractory.ts';
 import { selectPolarity } from '../../src/operators/select-polarity.ts';
 import { sliceByCount } from '../../src/operators/slice-by-count.ts';
@@ -333,6 +334,51 @@ describe('windowing operators', () => {
         '^-!',
       ).toBe('---');
       expectSubscriptions(endless.subscriptions).toBe('^-!');
+    });
+  });
+});
+
+describe('packetOperator (custom operators, as in docs/operators.md)', () => {
+  const everyOther = () =>
+    packetOperator(() => {
+      let parity = 0;
+      return (src, out) => {
+        out.reserve(src.length);
+        let n = 0;
+        for (let i = 0; i < src.length; i++, parity ^= 1) {
+          if (parity) continue;
+          const o = out.length + n++;
+          out.tUs[o] = src.tUs[i];
+          out.x[o] = src.x[i];
+          out.y[o] = src.y[i];
+          out.p[o] = src.p[i];
+        }
+        out.commit(n);
+        return n;
+      };
+    });
+
+  it('keeps state across packets, fresh per subscription, and skips empty results', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const source = cold('-a-b-c-|', {
+        a: pk([
+          [0, 0, 0, 1],
+          [1, 0, 0, 1],
+          [2, 0, 0, 1],
+        ]),
+        b: pk([[3, 0, 0, 1]]),
+        c: pk([[4, 0, 0, 1]]),
+      });
+      const values = {
+        a: [
+          [0, 0, 0, 1],
+          [2, 0, 0, 1],
+        ] as Ev[],
+        c: [[4, 0, 0, 1]] as Ev[],
+      };
+      const result = source.pipe(everyOther(), asEvents);
+      expectObservable(result).toBe('-a---c-|', values);
+      expectObservable(result).toBe('-a---c-|', values);
     });
   });
 });

@@ -62,13 +62,11 @@ export function backgroundActivityInto(
   const stride = state.stride;
   const support = state.supportUs;
   let o = base;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
     const x = sX[i];
     const y = sY[i];
-    if (x >= w || y >= h) {
-      out.commit(o - base);
-      throw new EventOutOfBoundsError('backgroundActivity', i, x, y, w, h);
-    }
+    if (x >= w || y >= h) break;
     const t = sT[i];
     const k = ((y >> shift) + 1) * stride + (x >> shift) + 1;
     if (t - support[k] <= dt) {
@@ -90,5 +88,6 @@ export function backgroundActivityInto(
     support[down + 1] = t;
   }
   out.commit(o - base);
+  if (i < n) throw new EventOutOfBoundsError('backgroundActivity', i, sX[i], sY[i], w, h);
   return o - base;
 }

@@ -79,13 +79,11 @@ export function maskInto(src: EventPacket, mask: PixelMask, out: PacketBuilder):
   const h = mask.height;
   const keep = mask.keep;
   let o = base;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
     const x = sX[i];
     const y = sY[i];
-    if (x >= w || y >= h) {
-      out.commit(o - base);
-      throw new EventOutOfBoundsError('mask', i, x, y, w, h);
-    }
+    if (x >= w || y >= h) break;
     if (keep[y * w + x] !== 0) {
       oT[o] = sT[i];
       oX[o] = x;
@@ -95,5 +93,6 @@ export function maskInto(src: EventPacket, mask: PixelMask, out: PacketBuilder):
     }
   }
   out.commit(o - base);
+  if (i < n) throw new EventOutOfBoundsError('mask', i, sX[i], sY[i], w, h);
   return o - base;
 }

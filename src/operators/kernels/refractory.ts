@@ -54,13 +54,11 @@ export function refractoryInto(src: EventPacket, state: RefractoryState, out: Pa
   const onPassOnly = state.updateOnPassOnly;
   const last = state.lastUs;
   let o = base;
-  for (let i = 0; i < n; i++) {
+  let i = 0;
+  for (; i < n; i++) {
     const x = sX[i];
     const y = sY[i];
-    if (x >= w || y >= h) {
-      out.commit(o - base);
-      throw new EventOutOfBoundsError('refractory', i, x, y, w, h);
-    }
+    if (x >= w || y >= h) break;
     const k = y * w + x;
     const t = sT[i];
     if (t - last[k] >= period) {
@@ -75,5 +73,6 @@ export function refractoryInto(src: EventPacket, state: RefractoryState, out: Pa
     }
   }
   out.commit(o - base);
+  if (i < n) throw new EventOutOfBoundsError('refractory', i, sX[i], sY[i], w, h);
   return o - base;
 }
