@@ -33,7 +33,7 @@ import {
 const W = 12;
 const H = 9;
 const geometry = { width: W, height: H };
-const RUNS = { numRuns: 120, seed: 20261128 };
+const RUNS = { numRuns: 80, seed: 20261128 };
 
 /** True when `sub` is a subsequence of `full` (same events, same relative order). */
 function isSubsequence(sub: readonly Ev[], full: readonly Ev[]): boolean {

@@ -8,7 +8,7 @@ import { type SliceByCountOptions, sliceByCount } from '../../src/operators/slic
 import { type SliceByTimeOptions, sliceByTime } from '../../src/operators/slice-by-time.ts';
 import { collect, cutPoints, type Ev, evs, pk, snapshot, sortedEvents, splitPacket } from './helpers.ts';
 
-const RUNS = { numRuns: 150, seed: 7 };
+const RUNS = { numRuns: 100, seed: 7 };
 
 interface PlainSlice {
   startUs: number;
