@@ -5,6 +5,7 @@ import { fileDriver, fileSourceUrl } from './file/index.ts';
 import { edvsDriver } from './edvs/driver.ts';
 import { serialDriver } from './serial/driver.ts';
 import { udpDriver } from './udp/driver.ts';
+import { emulateDriver } from './emulate/index.ts';
 
 export const DRIVERS: readonly SourceDriver[] = [
   // drivers add themselves here
@@ -12,6 +13,7 @@ export const DRIVERS: readonly SourceDriver[] = [
   edvsDriver,
   serialDriver,
   udpDriver,
+  emulateDriver,
 ];
 
 /** Parses a source URI; a bare path is taken as `file:PATH`. */

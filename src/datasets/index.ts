@@ -111,3 +111,10 @@ export function loadImageDataset(name: string, options: LoadImageDatasetOptions 
   }
   throw new UsageError(`unknown data set "${name}"; known: ${IMAGE_DATASET_NAMES.join(', ')}`);
 }
+export {
+  parseLabelTimeline,
+  labelTimelineToJson,
+  labelAt,
+  type LabelSegment,
+  type LabelTimeline,
+} from './label-timeline.ts';
