@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { openSource, parseSourceUri } from '../../../drivers/index.ts';
 import { resolveCostTable } from '../../energy/cost-tables.ts';
+import { decodeFile } from '../../formats/open.ts';
 import { UsageError } from '../../events/errors.ts';
 import type { ClassifierOptions } from '../../operators/classify/classifier.ts';
 import { Classifier } from '../../operators/classify/classifier.ts';
@@ -106,6 +107,27 @@ export function findLabelsSidecar(uri: string): string | undefined {
   return candidates.find((c) => existsSync(c));
 }
 
+/**
+ * First event time and pass length of a looped `file:` source (`loop` > 0), by decoding it once;
+ * undefined for other sources. Used to repeat the true labels with each pass.
+ */
+export async function loopSpanOf(uri: string): Promise<{ firstUs: number; periodUs: number } | undefined> {
+  const path = filePathOf(uri);
+  if (!path) return undefined;
+  const url = parseSourceUri(uri);
+  const loop = url.searchParams.get('loop');
+  if (loop === null || loop === '0') return undefined;
+  const format = url.searchParams.get('format') ?? undefined;
+  let first = Number.NaN;
+  let last = Number.NaN;
+  for await (const p of decodeFile(path, format ? { format } : {})) {
+    if (p.length === 0) continue;
+    if (Number.isNaN(first)) first = p.tUs[0];
+    last = p.tUs[p.length - 1];
+  }
+  return Number.isNaN(first) ? undefined : { firstUs: first, periodUs: last - first + 1 };
+}
+
 export interface PipelineSetup {
   readonly models: LoadedModel[];
   readonly classifierOptions: ClassifierOptions[];
@@ -116,7 +138,14 @@ export interface PipelineSetup {
 export function setupPipeline(
   modelDirs: readonly string[],
   sourceUri: string,
-  flags: { window?: string; decision?: string; costTable?: string; labels?: string },
+  flags: {
+    window?: string;
+    decision?: string;
+    costTable?: string;
+    labels?: string;
+    /** For a looped file: first event time and pass length, so labels repeat with the passes. */
+    loopSpan?: { firstUs: number; periodUs: number };
+  },
   defaults: boolean,
 ): PipelineSetup {
   const models = modelDirs.map((d) =>
@@ -135,7 +164,12 @@ export function setupPipeline(
   const costTable = resolveCostTable(flags.costTable);
   const labelsPath = flags.labels ?? findLabelsSidecar(sourceUri);
   const labels = labelsPath ? LabelTimeline.fromFile(labelsPath) : undefined;
-  const trueLabel = labels ? (s: number, e: number) => labels.labelFor(s, e) : undefined;
+  const trueLabel =
+    labels && flags.loopSpan
+      ? labels.looped(flags.loopSpan.firstUs, flags.loopSpan.periodUs)
+      : labels
+        ? (s: number, e: number) => labels.labelFor(s, e)
+        : undefined;
   const classifierOptions = models.map(
     (m): ClassifierOptions => ({
       model: m.spec,
@@ -164,6 +198,8 @@ async function run(argv: readonly string[]): Promise<number> {
       `shipped recording not found: ${DEFAULT_SOURCE_PATH} does not exist (make it with scripts/make-demo-recording.ts, or pass --source URI)`,
     );
   }
+  const labelsPath = (values.labels as string | undefined) ?? findLabelsSidecar(sourceUri);
+  const loopSpan = labelsPath ? await loopSpanOf(sourceUri) : undefined;
   const setup = setupPipeline(
     modelDirs,
     sourceUri,
@@ -171,7 +207,8 @@ async function run(argv: readonly string[]): Promise<number> {
       window: values.window as string | undefined,
       decision: values.decision as string | undefined,
       costTable: values['cost-table'] as string | undefined,
-      labels: values.labels as string | undefined,
+      labels: labelsPath,
+      ...(loopSpan ? { loopSpan } : {}),
     },
     !modelArgs || modelArgs.length === 0,
   );

@@ -58,6 +58,20 @@ export class LabelTimeline {
     return best;
   }
 
+  /**
+   * Label lookup for a recording replayed in a loop, where each pass continues the timeline
+   * `periodUs` later (file replay: last − first event + 1 µs): windows are folded back onto the
+   * first pass before the lookup.
+   */
+  looped(firstUs: number, periodUs: number): (startUs: number, endUs: number) => string | undefined {
+    if (!(periodUs > 0)) throw new RangeError(`"periodUs" must be > 0, got ${periodUs}`);
+    return (startUs, endUs) => {
+      const k = Math.floor((startUs - firstUs) / periodUs);
+      const shift = k > 0 ? k * periodUs : 0;
+      return this.labelFor(startUs - shift, endUs - shift);
+    };
+  }
+
   /** Reads `{"labels": [{"startUs", "endUs", "label"}]}`; errors name the file and entry. */
   static fromFile(path: string): LabelTimeline {
     let json: unknown;
