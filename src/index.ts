@@ -8,3 +8,5 @@ export * from './snn/index.ts';
 export * from './model/index.ts';
 export * from './energy/index.ts';
 export * from './operators/index.ts';
+export * from './datasets/index.ts';
+export * from './emulation/index.ts';
