@@ -9,6 +9,7 @@ import { esFormat } from './es/index.ts';
 import { csvFormat } from './csv/index.ts';
 import { aedat4Format } from './aedat4/index.ts';
 import { aedat2Format } from './aedat2/index.ts';
+import { aedat3Format } from './aedat3/index.ts';
 import { evt2Format } from './evt2/index.ts';
 import { evt3Format } from './evt3/index.ts';
 import { evt21Format } from './evt21/index.ts';
@@ -21,6 +22,7 @@ export const FORMATS: readonly FormatSpec[] = [
   csvFormat,
   aedat4Format,
   aedat2Format,
+  aedat3Format,
   evt2Format,
   evt3Format,
   evt21Format,
