@@ -26,7 +26,7 @@ export class Evt2Decoder extends RawEvtDecoder {
   private firstInvalidReported = false;
 
   constructor(options: Evt2DecoderOptions = {}) {
-    super('evt2', 4, 4, 11, options);
+    super('evt2', 4, 4, 11, 1, options);
   }
 
   protected decodeBody(bytes: Uint8Array, offset: number): void {

@@ -39,7 +39,7 @@ export class Evt21Decoder extends RawEvtDecoder {
   private firstInvalidReported = false;
 
   constructor(options: Evt21DecoderOptions = {}) {
-    super('evt21', 8, 4, 11, options);
+    super('evt21', 8, 4, 11, 32, options);
     const e = options.endianness;
     if (e !== undefined && e !== 'little' && e !== 'legacy') {
       throw new RangeError(`"endianness" must be 'little' or 'legacy', got ${String(e)}`);
@@ -176,7 +176,8 @@ export class Evt21Decoder extends RawEvtDecoder {
     const n = words.length >>> 1;
     const loIdx = 1 - hiIdx;
     const b = this.builder;
-    b.reserve(Math.min(4 * (n - start), RESERVE_BLOCK) + 32);
+    this.reserveFor(n - start);
+    const k0 = b.length;
     let tUs = b.tUs;
     let xs = b.x;
     let ys = b.y;
@@ -271,6 +272,7 @@ export class Evt21Decoder extends RawEvtDecoder {
       }
     }
     b.commit(k - b.length);
+    this.noteYield(n - start, k - k0);
     this.high = high;
     this.loopBase = loopBase;
     this.timeBase = timeBase;

@@ -39,7 +39,7 @@ export class Evt3Decoder extends RawEvtDecoder {
   private firstInvalidReported = false;
 
   constructor(options: Evt3DecoderOptions = {}) {
-    super('evt3', 2, 2, 11, options);
+    super('evt3', 2, 2, 11, 12, options);
   }
 
   protected decodeBody(bytes: Uint8Array, offset: number): void {
@@ -82,7 +82,8 @@ export class Evt3Decoder extends RawEvtDecoder {
   private decodeWords(words: Uint16Array, start: number, firstWordOffset: number): void {
     const n = words.length;
     const b = this.builder;
-    b.reserve(Math.min(n - start, RESERVE_BLOCK) + 12);
+    this.reserveFor(n - start);
+    const k0 = b.length;
     let tUs = b.tUs;
     let xs = b.x;
     let ys = b.y;
@@ -117,7 +118,7 @@ export class Evt3Decoder extends RawEvtDecoder {
           if (x < maxX && y < maxY) {
             if (k === cap) {
               b.commit(k - b.length);
-              b.reserve(Math.min(n - i, RESERVE_BLOCK) + 12);
+              b.reserve(Math.min(2 * (n - i), RESERVE_BLOCK) + 12);
               tUs = b.tUs;
               xs = b.x;
               ys = b.y;
@@ -245,6 +246,7 @@ export class Evt3Decoder extends RawEvtDecoder {
     }
     if (clampFrom >= 0) clamped += k - clampFrom;
     b.commit(k - b.length);
+    this.noteYield(n - start, k - k0);
     this.high = high;
     this.loopBase = loopBase;
     this.timeBase = timeBase;

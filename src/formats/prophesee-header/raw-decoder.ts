@@ -26,12 +26,16 @@ export abstract class RawEvtDecoder extends HeaderedDecoder {
   /** Byte order the header asked for (EVT 2.1). */
   protected headerEndianness: Evt21Endianness | undefined;
   private firstOutOfBoundsReported = false;
+  /** Events per word seen in the last large chunk; sizes the next reservation (no regrowth copies). */
+  private eventsPerWord: number;
+  private readonly maxEventsPerWord: number;
 
   constructor(
     format: RawEventFormat,
     wordBytes: number,
     fieldBytes: 2 | 4,
     addressBits: number,
+    maxEventsPerWord: number,
     options: DecoderOptions = {},
   ) {
     super(options.origin);
@@ -44,6 +48,22 @@ export abstract class RawEvtDecoder extends HeaderedDecoder {
     this.addressLimit = 2 ** addressBits;
     this.maxX = this.addressLimit;
     this.maxY = this.addressLimit;
+    this.maxEventsPerWord = maxEventsPerWord;
+    this.eventsPerWord = Math.min(1, maxEventsPerWord);
+  }
+
+  /**
+   * Reserves builder room for decoding `words` words, sized from the events per word of the last
+   * large chunk (plus 1/8) so that vector-heavy streams do not regrow (and copy) the columns.
+   */
+  protected reserveFor(words: number): void {
+    const estimate = Math.ceil(words * this.eventsPerWord * 1.125) + 64;
+    this.builder.reserve(Math.min(estimate, words * this.maxEventsPerWord + 64));
+  }
+
+  /** Records the events per word of a chunk, for the next reservation. */
+  protected noteYield(words: number, events: number): void {
+    if (words >= 4096) this.eventsPerWord = Math.min(this.maxEventsPerWord, events / words);
   }
 
   protected startBody(header: PercentHeader): void {
