@@ -5,6 +5,7 @@ import { fileDriver, fileSourceUrl } from './file/index.ts';
 import { edvsDriver } from './edvs/driver.ts';
 import { serialDriver } from './serial/driver.ts';
 import { udpDriver } from './udp/driver.ts';
+import { dvDriver } from './dv/driver.ts';
 import { emulateDriver } from './emulate/index.ts';
 
 export const DRIVERS: readonly SourceDriver[] = [
@@ -13,6 +14,7 @@ export const DRIVERS: readonly SourceDriver[] = [
   edvsDriver,
   serialDriver,
   udpDriver,
+  dvDriver,
   emulateDriver,
 ];
 

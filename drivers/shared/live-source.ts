@@ -177,21 +177,35 @@ class LiveSource implements OpenedSource {
         this.decoder.discontinuity?.();
       }
     }
+    // What the link reports before connect() resolved (bytes that came with the handshake) is
+    // replayed once the link is installed, so a loss among them is handled like any other.
+    let early: Array<() => void> | undefined = [];
     const handlers: LinkHandlers = {
       data: (chunk, arrivalMs) => {
-        if (id === this.connectionId && !this.finished) this.onData(chunk, arrivalMs);
+        if (early) early.push(() => handlers.data(chunk, arrivalMs));
+        else if (id === this.connectionId && !this.finished) this.onData(chunk, arrivalMs);
       },
       lost: (reason) => {
-        if (id === this.connectionId && !this.finished) this.onLost(reason);
+        if (early) early.push(() => handlers.lost(reason));
+        else if (id === this.connectionId && !this.finished && !this.abort.signal.aborted)
+          this.onLost(reason);
       },
     };
-    const link = await this.options.connect(handlers, this.abort.signal);
+    let link: Link;
+    try {
+      link = await this.options.connect(handlers, this.abort.signal);
+    } finally {
+      if (this.abort.signal.aborted || id !== this.connectionId) early = undefined;
+    }
     if (this.abort.signal.aborted || id !== this.connectionId) {
       await link.close().catch(() => undefined);
       throw new SourceLostError(`${this.uri}: closed while connecting`);
     }
     this.link = link;
     this.setStatus({ state: 'open' });
+    const replay = early ?? [];
+    early = undefined;
+    for (const call of replay) call();
   }
 
   private onData(chunk: Uint8Array, arrivalMs: number): void {
