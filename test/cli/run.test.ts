@@ -91,6 +91,22 @@ describe('spikestream run', () => {
     expect(r.stdout).toMatch(/600 events in [\d.]+ s/);
   });
 
+  it('takes true labels from a labelled source (emulate:saccade) when there is no labels file', async () => {
+    const r = await cli(
+      'run',
+      '--model',
+      fx.modelDir,
+      '--source',
+      'emulate:saccade?dataset=mnist&count=2&speed=0',
+      '--json',
+      '--quiet',
+    );
+    expect(r.code).toBe(0);
+    const summary = JSON.parse(r.stdout.trim());
+    expect(summary.models[0].predictions).toBeGreaterThan(0);
+    expect(summary.models[0].labelled).toBe(summary.models[0].predictions);
+  });
+
   it('fails with one clear line for a missing model, source or bad option', async () => {
     const a = await cli('run', '--model', join(fx.dir, 'nope'), '--source', fx.sourceUri);
     expect(a.code).toBe(2);

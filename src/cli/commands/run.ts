@@ -146,6 +146,7 @@ async function run(argv: readonly string[]): Promise<number> {
     false,
   );
   const source = await openSource(uri);
+  setup.labelsFromSource(source.info);
   const tallies = new Map<string, ModelTally>();
   for (const o of setup.classifierOptions) tallies.set(o.name ?? o.model.name, new ModelTally());
   let events = 0;

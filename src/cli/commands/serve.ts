@@ -8,6 +8,7 @@ import { openSource, parseSourceUri } from '../../../drivers/index.ts';
 import { resolveCostTable } from '../../energy/cost-tables.ts';
 import { decodeFile } from '../../formats/open.ts';
 import { UsageError } from '../../events/errors.ts';
+import type { StreamInfo } from '../../events/stream-info.ts';
 import type { ClassifierOptions } from '../../operators/classify/classifier.ts';
 import { Classifier } from '../../operators/classify/classifier.ts';
 import { LabelTimeline } from '../../operators/classify/labels.ts';
@@ -132,6 +133,8 @@ export interface PipelineSetup {
   readonly models: LoadedModel[];
   readonly classifierOptions: ClassifierOptions[];
   readonly labels: LabelTimeline | undefined;
+  /** Takes the true labels from a labelled source (emulate:saccade) when no file gave any. */
+  readonly labelsFromSource: (info: StreamInfo) => LabelTimeline | undefined;
 }
 
 /** Loads models and builds classifier options from the shared CLI flags (serve and run). */
@@ -164,22 +167,32 @@ export function setupPipeline(
   const costTable = resolveCostTable(flags.costTable);
   const labelsPath = flags.labels ?? findLabelsSidecar(sourceUri);
   const labels = labelsPath ? LabelTimeline.fromFile(labelsPath) : undefined;
-  const trueLabel =
-    labels && flags.loopSpan
-      ? labels.looped(flags.loopSpan.firstUs, flags.loopSpan.periodUs)
-      : labels
-        ? (s: number, e: number) => labels.labelFor(s, e)
-        : undefined;
+  const lookup: { current: ((s: number, e: number) => string | undefined) | undefined } = {
+    current:
+      labels && flags.loopSpan
+        ? labels.looped(flags.loopSpan.firstUs, flags.loopSpan.periodUs)
+        : labels
+          ? (s: number, e: number) => labels.labelFor(s, e)
+          : undefined,
+  };
+  const trueLabel = (s: number, e: number): string | undefined => lookup.current?.(s, e);
   const classifierOptions = models.map(
     (m): ClassifierOptions => ({
       model: m.spec,
       ...(window ? { window } : {}),
       ...(decision ? { decision } : {}),
       costTable,
-      ...(trueLabel ? { trueLabel } : {}),
+      trueLabel,
     }),
   );
-  return { models, classifierOptions, labels };
+  const labelsFromSource = (info: StreamInfo): LabelTimeline | undefined => {
+    const text = info.metadata?.labelTimeline;
+    if (lookup.current || text === undefined) return undefined;
+    const timeline = LabelTimeline.fromJson(text, `${sourceUri} (labelTimeline)`);
+    lookup.current = (s, e) => timeline.labelFor(s, e);
+    return timeline;
+  };
+  return { models, classifierOptions, labels, labelsFromSource };
 }
 
 async function run(argv: readonly string[]): Promise<number> {
@@ -238,6 +251,9 @@ async function run(argv: readonly string[]): Promise<number> {
     server,
     classifiers: setup.classifierOptions,
     log,
+    onFirstOpen: (source) => {
+      if (setup.labelsFromSource(source.info)) log(`true labels from the source (${source.uri})`);
+    },
   });
   try {
     await runner.opened;

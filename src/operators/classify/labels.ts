@@ -72,16 +72,30 @@ export class LabelTimeline {
     };
   }
 
-  /** Reads `{"labels": [{"startUs", "endUs", "label"}]}`; errors name the file and entry. */
+  /** Reads `{"labels": [{"startUs", "endUs", "label"}]}` from a file; errors name the file and entry. */
   static fromFile(path: string): LabelTimeline {
-    let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(readFileSync(path, 'utf8'));
+      text = readFileSync(path, 'utf8');
     } catch (err) {
       throw new UsageError(`${path}: cannot read labels: ${(err as Error).message}`);
     }
+    return LabelTimeline.fromJson(text, path);
+  }
+
+  /**
+   * Parses label timeline JSON (the sidecar format, also StreamInfo.metadata.labelTimeline of
+   * labelled sources). `origin` names the file or source in errors.
+   */
+  static fromJson(text: string, origin: string): LabelTimeline {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (err) {
+      throw new UsageError(`${origin}: labels are not JSON: ${(err as Error).message}`);
+    }
     const list = (json as { labels?: unknown })?.labels;
-    if (!Array.isArray(list)) throw new UsageError(`${path}: labels: expected {"labels": [...]}`);
+    if (!Array.isArray(list)) throw new UsageError(`${origin}: labels: expected {"labels": [...]}`);
     const out: LabelInterval[] = [];
     list.forEach((e: unknown, i: number) => {
       const o = e as Partial<LabelInterval>;
@@ -91,7 +105,7 @@ export class LabelTimeline {
         !(o.endUs >= o.startUs) ||
         (typeof o.label !== 'string' && typeof o.label !== 'number')
       ) {
-        throw new UsageError(`${path}: labels[${i}]: expected {startUs, endUs >= startUs, label}`);
+        throw new UsageError(`${origin}: labels[${i}]: expected {startUs, endUs >= startUs, label}`);
       }
       out.push({ startUs: o.startUs, endUs: o.endUs, label: String(o.label) });
     });
