@@ -10,6 +10,14 @@ type Loader = () => Promise<{ command: CliCommand }>;
 /** Each command module adds its line here. */
 const COMMANDS: Record<string, { summary: string; load: Loader }> = {
   // name: { summary: '...', load: () => import('./commands/name.ts') },
+  train: {
+    summary: 'train a TTFS or relaxed spiking network with exact gradients',
+    load: () => import('./commands/train.ts'),
+  },
+  eval: {
+    summary: 'evaluate a model on a data set: accuracy, spikes, synaptic ops, latency, energy',
+    load: () => import('./commands/eval.ts'),
+  },
   simulate: {
     summary: "run one input spike list through a model: every layer's spikes, counters, energy",
     load: () => import('./commands/simulate.ts'),

@@ -16,6 +16,12 @@ export interface LossSettings {
   /** Spike-count targets for the true class and the others. */
   readonly targetTrue: number;
   readonly targetFalse: number;
+  /**
+   * Gradient −silentBump on every weight from an input spike to an output neuron that stayed silent
+   * in the sample (a loss on silent outputs has no gradient through spike times, so without this a
+   * dead output never recovers; cf. Fast & Deep's weight bumping). 0 disables it (the BATS setting).
+   */
+  readonly silentBump?: number;
 }
 
 /** One sample's input spikes in model time (sorted) and its label. */
@@ -96,7 +102,11 @@ export class SampleGradient {
     const spikes: number[] = [];
     for (let l = 0; l < L; l++) spikes.push(net.layerSpikes(l).count);
     const labelSilent = net.spikeCounts(L - 1)[sample.label] === 0 ? 1 : 0;
-    if (grads) this.backward(sample, grads);
+    if (grads) {
+      this.backward(sample, grads);
+      const bump = settings.silentBump ?? 0;
+      if (bump > 0) this.bumpSilentOutputs(sample, grads[L - 1], bump);
+    }
     return { ...result, spikes, labelSilent };
   }
 
@@ -135,6 +145,25 @@ export class SampleGradient {
         inErr,
         this.scratch[l],
       );
+    }
+  }
+
+  /** Adds −bump to the gradient of every weight from an input spike to a silent output neuron. */
+  private bumpSilentOutputs(sample: TrainSample, grad: Float64Array, bump: number): void {
+    const net = this.network;
+    const L = this.layers.length;
+    const counts = net.spikeCounts(L - 1);
+    const size = this.layers[L - 1].size;
+    const inputs =
+      L === 1
+        ? { count: sample.count, neurons: sample.indices, times: sample.times }
+        : net.layerSpikes(L - 2);
+    for (let i = 0; i < size; i++) {
+      if (counts[i] !== 0) continue;
+      for (let z = 0; z < inputs.count; z++) {
+        if (inputs.times[z] > this.window) break;
+        grad[inputs.neurons[z] * size + i] -= bump;
+      }
     }
   }
 }

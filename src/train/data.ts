@@ -1,0 +1,80 @@
+/**
+ * Training data: a data set by name and split, and the encoder that turns sample i into input
+ * spikes (model time) through the model's input mapping — the same mapping the streaming
+ * classifier uses, so a model sees the same input in training and in serving.
+ */
+import type { Dataset, SplitName } from '../datasets/types.ts';
+import { UsageError } from '../events/errors.ts';
+import { loadImageDataset } from '../datasets/index.ts';
+import { EventInputMapper, encodeImage, inputMappingShape } from '../model/input-mapping.ts';
+import type { InputMapping } from '../model/schema.ts';
+import type { TrainSample } from './sample-gradient.ts';
+
+export interface DatasetRef {
+  readonly name: string;
+  readonly split: SplitName;
+  /** At most this many samples (0 = all). */
+  readonly limit: number;
+  readonly validationFraction: number;
+}
+
+export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
+  if (ref.name.startsWith('nmnist')) {
+    throw new UsageError(`event data set "${ref.name}" is not available yet in this build`);
+  }
+  return loadImageDataset(ref.name, {
+    split: ref.split,
+    limit: ref.limit > 0 ? ref.limit : undefined,
+    validationFraction: ref.validationFraction,
+  });
+}
+
+/** The input mapping a data set implies, given the time settings. */
+export function mappingFor(ds: Dataset, inputWindow: number): InputMapping {
+  if (ds.kind === 'image') return { kind: 'image', width: ds.width, height: ds.height, window: inputWindow };
+  return { kind: 'events', sensorWidth: ds.width, sensorHeight: ds.height, polarity: 'split' };
+}
+
+/** Turns samples of a data set into input spikes; reuses its buffers (one sample at a time). */
+export class SampleEncoder {
+  readonly inputSize: number;
+  private readonly ds: Dataset;
+  private readonly mapping: InputMapping;
+  private readonly timeUnitUs: number;
+  private readonly mapper: EventInputMapper | undefined;
+  private times = new Float64Array(1024);
+  private indices = new Int32Array(1024);
+
+  constructor(ds: Dataset, mapping: InputMapping, timeUnitUs: number) {
+    this.ds = ds;
+    this.mapping = mapping;
+    this.timeUnitUs = timeUnitUs;
+    const [c, h, w] = inputMappingShape(mapping);
+    this.inputSize = c * h * w;
+    this.mapper = mapping.kind === 'events' ? new EventInputMapper(mapping) : undefined;
+    if (mapping.kind !== ds.kind) {
+      throw new RangeError(`input mapping "${mapping.kind}" does not fit a data set of ${ds.kind}`);
+    }
+  }
+
+  /** Input spikes of sample i (valid until the next call). */
+  encode(i: number): TrainSample {
+    const ds = this.ds;
+    const label = ds.labels[i];
+    const mapping = this.mapping;
+    if (ds.kind === 'image' && mapping.kind === 'image') {
+      const { times, indices } = encodeImage(ds.image(i), mapping);
+      return { times, indices, count: times.length, label };
+    }
+    if (ds.kind !== 'events' || !this.mapper) throw new RangeError('data set and input mapping disagree');
+    const packet = ds.sample(i);
+    if (this.times.length < packet.length) {
+      let cap = this.times.length;
+      while (cap < packet.length) cap *= 2;
+      this.times = new Float64Array(cap);
+      this.indices = new Int32Array(cap);
+    }
+    const n = this.mapper.map(packet, 0, packet.length, 0, this.timeUnitUs, this.times, this.indices, 0);
+    return { times: this.times, indices: this.indices, count: n, label };
+  }
+}

@@ -1,0 +1,83 @@
+/** Writes a model's README.md (model card) from its spec, its test evaluation and its training log. */
+import type { ModelSpec } from '../model/schema.ts';
+import type { TrainConfig } from './config.ts';
+import type { EvalReport } from './evaluate.ts';
+import type { EpochRecord } from './train.ts';
+
+function pct(v: number): string {
+  return `${(100 * v).toFixed(2)} %`;
+}
+
+function num(v: number, digits = 3): string {
+  return Number.isFinite(v) ? v.toPrecision(digits) : 'n/a';
+}
+
+export function modelCard(
+  model: ModelSpec,
+  config: TrainConfig,
+  test: EvalReport,
+  history: readonly EpochRecord[],
+  bestEpoch: number,
+  command: string,
+): string {
+  const sizes = [
+    model.inputShape.reduce((a, b) => a * b, 1),
+    ...model.layers.map((l) => (l.type === 'dense' ? l.size : 0)),
+  ];
+  const lat = test.decisionLatency;
+  const lines = [
+    `# ${model.name}`,
+    '',
+    model.description,
+    '',
+    '## Reproduce',
+    '',
+    '```sh',
+    command,
+    `npx spikestream eval --model models/${model.name} --dataset ${config.dataset} --split test --json`,
+    '```',
+    '',
+    'The figures below were printed by the second command (the test split is evaluated once, after',
+    'model selection on the validation split).',
+    '',
+    '## Data and method',
+    '',
+    `- Data: ${config.dataset} (${model.provenance?.data ?? ''}).`,
+    `- Method: ${config.method === 'ttfs' ? `time-to-first-spike (one spike per neuron, softmax cross-entropy on first-spike times, τ_L = ${config.tauLoss})` : `relaxed multi-spike (spike-count loss, targets ${config.targetTrue}/${config.targetFalse}, spike caps ${config.maxSpikes.join('/')})`}, exact gradients through spike times (BATS), Adam.`,
+    `- Architecture: ${sizes.join('-')}, CuBa LIF, τ_s = ${config.tauS}, τ_m = ${2 * config.tauS}, thresholds ${config.thresholds.join('/')}, window ${config.window} model time units (1 unit = ${model.timeUnitUs} µs).`,
+    `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}; best validation accuracy ${pct(history[bestEpoch - 1]?.validationAccuracy ?? Number.NaN)} at epoch ${bestEpoch}.`,
+    '',
+    '## Test figures',
+    '',
+    '| measure | value |',
+    '|---|---|',
+    `| test accuracy (${test.samples} samples) | ${pct(test.accuracy)} |`,
+    `| input spikes per sample | ${num(test.inputSpikesPerSample, 4)} |`,
+    `| spikes per sample, per layer | ${test.spikesPerSample.map((v) => num(v, 4)).join(' / ')} |`,
+    `| synaptic operations per sample | ${num(test.synapticOpsPerSample, 4)} |`,
+    `| energy per sample (${test.energyPerSample.costTable}) | ${num(test.energyPerSample.joules * 1e9, 3)} nJ${test.energyPerSample.denseJoules !== null ? ` (dense equivalent ${num(test.energyPerSample.denseJoules * 1e9, 3)} nJ)` : ''} |`,
+    `| decision latency p50 / p90 / p99 (model time) | ${num(lat.p50)} / ${num(lat.p90)} / ${num(lat.p99)} |`,
+    `| neurons never spiking on the test set, per layer | ${test.silentNeuronShare.map(pct).join(' / ')} |`,
+    `| samples with a silent output layer | ${test.allSilentSamples} |`,
+  ];
+  if (test.margin) {
+    lines.push(
+      `| early decision (leader ahead by ${test.margin.margin}): accuracy | ${pct(test.margin.accuracy)} |`,
+      `| early decision latency p50 / p90 (model time) | ${num(test.margin.latency.p50)} / ${num(test.margin.latency.p90)} |`,
+    );
+  }
+  lines.push(
+    '',
+    config.method === 'ttfs'
+      ? 'Decision latency: time of the first output spike.'
+      : 'Decision latency: the time after which the spike-count prediction no longer changes.',
+    '',
+    '## Training curve',
+    '',
+    '![training curves](training-curves.svg)',
+    '',
+    'Per-epoch figures are in `train-log.jsonl`.',
+    '',
+  );
+  return lines.join('\n');
+}

@@ -1,0 +1,304 @@
+/**
+ * The training loop: data-parallel exact-gradient training of a dense spiking network with Adam,
+ * model selection on a validation split carved from the training data (the test set is never
+ * touched here), per-epoch JSON-lines log, checkpoints every epoch and resume.
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deriveSeed, Prng } from '../emulation/prng.ts';
+import { saveModel } from '../model/saver.ts';
+import { inputMappingShape } from '../model/input-mapping.ts';
+import type { ModelSpec } from '../model/schema.ts';
+import type { DenseLayerSpec } from '../snn/spec.ts';
+import { Adam } from './adam.ts';
+import { type BatchStats, BatchRunner, type RunnerSetup } from './batch-runner.ts';
+import { type TrainConfig, validateConfig } from './config.ts';
+import { type DatasetRef, loadDataset, mappingFor } from './data.ts';
+import { Progress } from './progress.ts';
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly lr: number;
+  readonly seconds: number;
+  readonly samplesPerSecond: number;
+  readonly trainLoss: number;
+  readonly trainAccuracy: number;
+  readonly validationLoss: number;
+  readonly validationAccuracy: number;
+  /** Mean spikes per validation sample, per layer. */
+  readonly spikesPerSample: readonly number[];
+  /** Share of validation samples whose label output never spiked. */
+  readonly labelSilentShare: number;
+}
+
+export interface TrainOptions {
+  readonly config: TrainConfig;
+  /** Output model directory (model.json, weights.bin, train-log.jsonl, checkpoint/). */
+  readonly out: string;
+  /** Model name written into model.json (default: last path component of `out`). */
+  readonly name?: string;
+  /** Continue from out/checkpoint if present. */
+  readonly resume?: boolean;
+  /** The command line that produced this run (provenance). */
+  readonly command?: string;
+  /** Called after every epoch. */
+  readonly onEpoch?: (r: EpochRecord) => void;
+  /** Show a progress bar (default: when stderr is a TTY). */
+  readonly progress?: boolean;
+}
+
+export interface TrainResult {
+  readonly model: ModelSpec;
+  readonly history: readonly EpochRecord[];
+  readonly bestEpoch: number;
+}
+
+interface CheckpointState {
+  readonly epoch: number;
+  readonly bestEpoch: number;
+  readonly bestValidationAccuracy: number;
+  readonly lr: number;
+  readonly adamSteps: number[];
+}
+
+function sharedWeights(size: number, inputSize: number, range: readonly [number, number], rng: Prng) {
+  const buffer = new SharedArrayBuffer(4 * size * inputSize);
+  const w = new Float32Array(buffer);
+  for (let i = 0; i < w.length; i++) w[i] = rng.uniform(range[0], range[1]);
+  return { buffer, w };
+}
+
+/** Trains per `options.config`; writes the best-on-validation model to `options.out`. */
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const cfg = options.config;
+  validateConfig(cfg);
+  const name = options.name ?? options.out.split('/').filter(Boolean).pop() ?? 'model';
+  mkdirSync(options.out, { recursive: true });
+  const trainRef: DatasetRef = {
+    name: cfg.dataset,
+    split: 'train',
+    limit: cfg.trainLimit,
+    validationFraction: cfg.validationFraction,
+  };
+  const valRef: DatasetRef = { ...trainRef, split: 'validation', limit: cfg.validationLimit };
+  const trainSet = await loadDataset(trainRef);
+  const mapping = mappingFor(trainSet, cfg.inputWindow);
+  const inputShape = inputMappingShape(mapping);
+  const inputSize = inputShape[0] * inputShape[1] * inputShape[2];
+  const sizes = [inputSize, ...cfg.hidden, trainSet.classNames.length];
+  const rng = new Prng(deriveSeed(cfg.seed, 0));
+  const layers = [] as { buffer: SharedArrayBuffer; w: Float32Array }[];
+  for (let l = 1; l < sizes.length; l++)
+    layers.push(sharedWeights(sizes[l], sizes[l - 1], cfg.init[l - 1], rng));
+  const layerShapes = sizes.slice(1).map((size, l) => ({
+    size,
+    inputSize: sizes[l],
+    neuron: { tauS: cfg.tauS, threshold: cfg.thresholds[l], maxSpikes: cfg.maxSpikes[l] },
+  }));
+  const optimisers = layers.map((l) => new Adam(l.w.length, { lr: cfg.lr }));
+
+  const checkpointDir = join(options.out, 'checkpoint');
+  const logPath = join(options.out, 'train-log.jsonl');
+  let startEpoch = 1;
+  let bestEpoch = 0;
+  let bestAcc = -1;
+  let lr = cfg.lr;
+  const history: EpochRecord[] = [];
+  const bestWeights = layers.map((l) => new Float32Array(l.w.length));
+  if (options.resume && existsSync(join(checkpointDir, 'state.json'))) {
+    const state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
+    const weights = readFileSync(join(checkpointDir, 'weights.f32'));
+    const best = readFileSync(join(checkpointDir, 'best.f32'));
+    const moments = readFileSync(join(checkpointDir, 'adam.f64'));
+    let wo = 0;
+    let mo = 0;
+    for (let l = 0; l < layers.length; l++) {
+      const n = layers[l].w.length;
+      layers[l].w.set(
+        new Float32Array(weights.buffer.slice(weights.byteOffset + wo, weights.byteOffset + wo + 4 * n)),
+      );
+      bestWeights[l].set(
+        new Float32Array(best.buffer.slice(best.byteOffset + wo, best.byteOffset + wo + 4 * n)),
+      );
+      wo += 4 * n;
+      optimisers[l].m.set(
+        new Float64Array(moments.buffer.slice(moments.byteOffset + mo, moments.byteOffset + mo + 8 * n)),
+      );
+      mo += 8 * n;
+      optimisers[l].v.set(
+        new Float64Array(moments.buffer.slice(moments.byteOffset + mo, moments.byteOffset + mo + 8 * n)),
+      );
+      mo += 8 * n;
+      optimisers[l].step = state.adamSteps[l];
+    }
+    startEpoch = state.epoch + 1;
+    bestEpoch = state.bestEpoch;
+    bestAcc = state.bestValidationAccuracy;
+    lr = state.lr;
+    if (existsSync(logPath)) {
+      for (const line of readFileSync(logPath, 'utf8').split('\n')) {
+        if (line.trim()) history.push(JSON.parse(line) as EpochRecord);
+      }
+      history.splice(state.epoch);
+    }
+  } else {
+    writeFileSync(logPath, '');
+  }
+
+  const setup = (ref: DatasetRef): RunnerSetup => ({
+    dataset: ref,
+    mapping,
+    timeUnitUs: cfg.timeUnitUs,
+    inputShape,
+    layers: layerShapes,
+    weightBuffers: layers.map((l) => l.buffer),
+    window: cfg.window,
+    loss: {
+      method: cfg.method,
+      tauLoss: cfg.tauLoss,
+      targetTrue: cfg.targetTrue,
+      targetFalse: cfg.targetFalse,
+      silentBump: cfg.silentBump,
+    },
+  });
+  const trainer = await BatchRunner.create(setup(trainRef), cfg.workers);
+  const validator = await BatchRunner.create(setup(valRef), cfg.workers);
+  const valSet = await loadDataset(valRef);
+  const valIndices = Int32Array.from({ length: valSet.count }, (_, i) => i);
+  try {
+    const n = trainSet.count;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    for (let epoch = startEpoch; epoch <= cfg.epochs; epoch++) {
+      if (epoch > 1 && (epoch - 1) % cfg.lrDecayEvery === 0) lr = Math.max(cfg.lrMin, lr * cfg.lrDecay);
+      for (const o of optimisers) o.lr = lr;
+      // a shuffle that depends only on (seed, epoch), so a resumed run repeats it exactly
+      const shuffle = new Prng(deriveSeed(cfg.seed, 1000 + epoch));
+      for (let i = 0; i < n; i++) order[i] = i;
+      for (let i = n - 1; i > 0; i--) {
+        const j = shuffle.int(i + 1);
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      const t0 = performance.now();
+      const progress = new Progress(`epoch ${epoch}/${cfg.epochs}`, n, options.progress);
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < n; b += cfg.batchSize) {
+        const batch = order.subarray(b, Math.min(n, b + cfg.batchSize));
+        const stats = await trainer.run(batch, true);
+        const scale = 1 / batch.length;
+        for (let l = 0; l < layers.length; l++) {
+          const g = trainer.grads[l];
+          for (let i = 0; i < g.length; i++) g[i] *= scale;
+          optimisers[l].update(layers[l].w, g);
+        }
+        lossSum += stats.lossSum;
+        correct += stats.correct;
+        seen += stats.samples;
+        progress.update(
+          seen,
+          `loss ${(lossSum / seen).toFixed(3)} acc ${((100 * correct) / seen).toFixed(1)}%`,
+        );
+      }
+      progress.done();
+      const trainSeconds = (performance.now() - t0) / 1000;
+      const val: BatchStats = await validator.run(valIndices, false);
+      const record: EpochRecord = {
+        epoch,
+        lr,
+        seconds: trainSeconds,
+        samplesPerSecond: n / trainSeconds,
+        trainLoss: lossSum / n,
+        trainAccuracy: correct / n,
+        validationLoss: val.lossSum / val.samples,
+        validationAccuracy: val.correct / val.samples,
+        spikesPerSample: val.spikes.map((s) => s / val.samples),
+        labelSilentShare: val.labelSilent / val.samples,
+      };
+      history.push(record);
+      appendFileSync(logPath, `${JSON.stringify(record)}\n`);
+      if (record.validationAccuracy > bestAcc) {
+        bestAcc = record.validationAccuracy;
+        bestEpoch = epoch;
+        for (let l = 0; l < layers.length; l++) bestWeights[l].set(layers[l].w);
+      }
+      writeCheckpoint(checkpointDir, layers, bestWeights, optimisers, {
+        epoch,
+        bestEpoch,
+        bestValidationAccuracy: bestAcc,
+        lr,
+        adamSteps: optimisers.map((o) => o.step),
+      });
+      options.onEpoch?.(record);
+    }
+  } finally {
+    await trainer.close();
+    await validator.close();
+  }
+  const denseLayers: DenseLayerSpec[] = layerShapes.map((s, l) => ({
+    type: 'dense',
+    name: l === layerShapes.length - 1 ? 'output' : `hidden${l + 1}`,
+    size: s.size,
+    neuron: s.neuron,
+    weights: Float32Array.from(bestWeights[l]),
+  }));
+  const model: ModelSpec = {
+    name,
+    description: `${cfg.method === 'ttfs' ? 'TTFS' : 'Relaxed (multi-spike)'} spiking network ${sizes.join('-')} trained on ${cfg.dataset}`,
+    timeUnitUs: cfg.timeUnitUs,
+    inputShape,
+    inputMapping: mapping,
+    layers: denseLayers,
+    readout:
+      cfg.method === 'ttfs'
+        ? { kind: 'first-spike', window: cfg.window }
+        : { kind: 'spike-count', window: cfg.window, margin: 0 },
+    labels: trainSet.classNames,
+    provenance: {
+      command: options.command,
+      data: `${trainSet.provenance}; model selected on the validation split`,
+      seed: cfg.seed,
+      date: new Date().toISOString(),
+      method: cfg.method,
+      bestEpoch,
+      config: JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>,
+    },
+    metrics: { validationAccuracy: bestAcc, epochs: history.length },
+  };
+  saveModel(options.out, model);
+  return { model, history, bestEpoch };
+}
+
+function writeCheckpoint(
+  dir: string,
+  layers: readonly { w: Float32Array }[],
+  best: readonly Float32Array[],
+  optimisers: readonly Adam[],
+  state: CheckpointState,
+): void {
+  mkdirSync(dir, { recursive: true });
+  const concat = (arrays: readonly (Float32Array | Float64Array)[]): Uint8Array => {
+    let n = 0;
+    for (const a of arrays) n += a.byteLength;
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const a of arrays) {
+      out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), o);
+      o += a.byteLength;
+    }
+    return out;
+  };
+  // write-then-rename so a crash mid-write never leaves a half checkpoint
+  const files: [string, Uint8Array | string][] = [
+    ['weights.f32', concat(layers.map((l) => l.w))],
+    ['best.f32', concat(best)],
+    ['adam.f64', concat(optimisers.flatMap((o) => [o.m, o.v]))],
+    ['state.json', `${JSON.stringify(state)}\n`],
+  ];
+  for (const [f, data] of files) {
+    writeFileSync(join(dir, `${f}.tmp`), data);
+    renameSync(join(dir, `${f}.tmp`), join(dir, f));
+  }
+}
