@@ -197,6 +197,7 @@ export default async function operatorsBench(): Promise<BenchRow[]> {
         strideUs: 10_000,
         startUs: undefined,
         emitEmpty: false,
+        maxEmptyWindows: Number.POSITIVE_INFINITY,
         flushIncomplete: true,
       });
       return (src) => {
@@ -222,7 +223,7 @@ export default async function operatorsBench(): Promise<BenchRow[]> {
   measure(
     'eventRate 1 ms period',
     kernelRun(() => {
-      const state = new EventRateState(1000, 100, undefined);
+      const state = new EventRateState(1000, 100, undefined, Number.POSITIVE_INFINITY);
       return (src) => {
         const n = eventRateInto(src, state, samples);
         samples.length = 0;

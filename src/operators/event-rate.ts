@@ -1,7 +1,12 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import type { EventPacket } from '../events/packet.ts';
 import { EventRateState, eventRateInto, type RateSample } from './kernels/event-rate.ts';
-import { requireFinite, requireOptionsObject, requirePositiveInteger } from './options.ts';
+import {
+  requireCountOrInfinity,
+  requireFinite,
+  requireOptionsObject,
+  requirePositiveInteger,
+} from './options.ts';
 
 export type { RateSample } from './kernels/event-rate.ts';
 
@@ -12,6 +17,12 @@ export interface EventRateOptions {
   periodUs?: number;
   /** Start of the first period, sensor µs. Default: the first event's time. Earlier events are ignored. */
   startUs?: number;
+  /**
+   * At most this many zero-count samples in a row (integer ≥ 1 or Infinity); the rest of a longer
+   * gap is skipped and sampling resumes at the next event's period, so a corrupt timestamp jump
+   * cannot flood the pipeline. Default 10 000.
+   */
+  maxQuietSamples?: number;
 }
 
 /**
@@ -30,9 +41,16 @@ export function eventRate(options?: EventRateOptions): OperatorFunction<EventPac
     throw new RangeError(`"windowUs" must be a multiple of "periodUs", got ${windowUs} and ${periodUs}`);
   }
   const startUs = options?.startUs === undefined ? undefined : requireFinite('startUs', options.startUs);
+  const maxQuietSamples = requireCountOrInfinity('maxQuietSamples', options?.maxQuietSamples ?? 10_000);
+  if (maxQuietSamples < 1) throw new RangeError(`"maxQuietSamples" must be ≥ 1, got ${maxQuietSamples}`);
   return (source) =>
     new Observable<RateSample>((subscriber) => {
-      let state: EventRateState | null = new EventRateState(periodUs, windowUs / periodUs, startUs);
+      let state: EventRateState | null = new EventRateState(
+        periodUs,
+        windowUs / periodUs,
+        startUs,
+        maxQuietSamples,
+      );
       const samples: RateSample[] = [];
       const emit = (): void => {
         for (let k = 0; k < samples.length && !subscriber.closed; k++) subscriber.next(samples[k]);

@@ -14,6 +14,12 @@ export function requireNonNegativeInteger(option: string, value: unknown): numbe
   return value;
 }
 
+/** A non-negative integer, or Infinity for "no limit". */
+export function requireCountOrInfinity(option: string, value: unknown): number {
+  if (value === Number.POSITIVE_INFINITY) return value;
+  return requireNonNegativeInteger(option, value);
+}
+
 export function requirePositiveFinite(option: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new RangeError(`"${option}" must be a finite number > 0, got ${String(value)}`);

@@ -7,7 +7,13 @@ import {
   TimeSliceState,
   timeSlicesInto,
 } from './kernels/time-slice.ts';
-import { requireBoolean, requireFinite, requireOptionsObject, requirePositiveFinite } from './options.ts';
+import {
+  requireBoolean,
+  requireCountOrInfinity,
+  requireFinite,
+  requireOptionsObject,
+  requirePositiveFinite,
+} from './options.ts';
 
 export interface SliceByTimeOptions {
   /** Window length, µs (> 0). */
@@ -21,6 +27,12 @@ export interface SliceByTimeOptions {
   startUs?: number;
   /** Emit windows with no events too (regular output, as dv-processing). Default false. */
   emitEmpty?: boolean;
+  /**
+   * With emitEmpty: at most this many empty windows in a row (integer ≥ 0 or Infinity); past it the
+   * slicer jumps to the next event's window, so a corrupt timestamp jump cannot flood the
+   * pipeline. Default 10 000.
+   */
+  maxEmptyWindows?: number;
   /** When the source completes, emit the open windows that hold events. Default true. */
   flushIncomplete?: boolean;
 }
@@ -33,7 +45,8 @@ export function resolveSliceByTimeOptions(options: SliceByTimeOptions): TimeSlic
   const startUs = options.startUs === undefined ? undefined : requireFinite('startUs', options.startUs);
   const emitEmpty = requireBoolean('emitEmpty', options.emitEmpty ?? false);
   const flushIncomplete = requireBoolean('flushIncomplete', options.flushIncomplete ?? true);
-  return Object.freeze({ windowUs, strideUs, startUs, emitEmpty, flushIncomplete });
+  const maxEmptyWindows = requireCountOrInfinity('maxEmptyWindows', options.maxEmptyWindows ?? 10_000);
+  return Object.freeze({ windowUs, strideUs, startUs, emitEmpty, maxEmptyWindows, flushIncomplete });
 }
 
 /**

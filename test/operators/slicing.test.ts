@@ -176,7 +176,41 @@ describe('sliceByTime', () => {
     expect(got.map((s) => s.startUs)).toEqual([0, 1e12]);
   });
 
+  it('with emitEmpty, caps a run of empty windows and jumps to the next event (timestamp-jump guard)', async () => {
+    const jump: Ev[] = [
+      [0, 0, 0, 1],
+      [1000, 0, 0, 1],
+    ];
+    const capped = await slicesOf(
+      jump,
+      [],
+      sliceByTime({ windowUs: 100, emitEmpty: true, maxEmptyWindows: 2 }),
+    );
+    expect(capped.map((s) => [s.startUs, s.events.length])).toEqual([
+      [0, 1],
+      [100, 0],
+      [200, 0],
+      [1000, 1],
+    ]);
+    const uncapped = await slicesOf(
+      jump,
+      [],
+      sliceByTime({ windowUs: 100, emitEmpty: true, maxEmptyWindows: Number.POSITIVE_INFINITY }),
+    );
+    expect(uncapped).toHaveLength(11);
+    const huge = await slicesOf(
+      [
+        [0, 0, 0, 1],
+        [1e12, 0, 0, 1],
+      ],
+      [],
+      sliceByTime({ windowUs: 1, emitEmpty: true }),
+    );
+    expect(huge).toHaveLength(1 + 10_000 + 1);
+  });
+
   it('rejects bad options eagerly, naming the option', () => {
+    expect(() => sliceByTime({ windowUs: 10, maxEmptyWindows: -1 })).toThrow(/"maxEmptyWindows"/);
     expect(() => sliceByTime({ windowUs: 0 })).toThrow(/"windowUs" must be a finite number > 0, got 0/);
     expect(() => sliceByTime({ windowUs: 10, strideUs: -1 })).toThrow(RangeError);
     expect(() => sliceByTime({ windowUs: 10, startUs: Number.NaN })).toThrow(/"startUs"/);
@@ -282,7 +316,38 @@ describe('eventRate', () => {
     expect(got[9]).toEqual({ tUs: 1_000_000, spanUs: 1_000_000, count: 1000, eventsPerSecond: 1000 });
   });
 
+  it('caps a run of zero samples and resumes at the next event (timestamp-jump guard)', async () => {
+    const got = await collect(
+      [pk([0, 5, 1000, 1010].map((t): Ev => [t, 0, 0, 1]))],
+      eventRate({ windowUs: 10, periodUs: 10, maxQuietSamples: 2 }),
+    );
+    expect(got.map((s) => [s.tUs, s.count])).toEqual([
+      [10, 2],
+      [20, 0],
+      [30, 0],
+      [1010, 1],
+    ]);
+    const huge = await collect(
+      [pk([0, 1e12].map((t): Ev => [t, 0, 0, 1]))],
+      eventRate({ windowUs: 10, periodUs: 1 }),
+    );
+    expect(huge).toHaveLength(10 + 10_000);
+  });
+
+  it('never drops events counted in the open period when the quiet cap is reached', async () => {
+    const got = await collect(
+      [pk([0, 25, 31].map((t): Ev => [t, 0, 0, 1]))],
+      eventRate({ windowUs: 10, periodUs: 10, maxQuietSamples: 1 }),
+    );
+    expect(got.map((s) => [s.tUs, s.count])).toEqual([
+      [10, 1],
+      [20, 0],
+      [30, 1],
+    ]);
+  });
+
   it('rejects a window that is not a multiple of the period', () => {
+    expect(() => eventRate({ maxQuietSamples: 0 })).toThrow(/"maxQuietSamples" must be ≥ 1/);
     expect(() => eventRate({ windowUs: 250, periodUs: 100 })).toThrow(/multiple of "periodUs"/);
     expect(() => eventRate({ windowUs: -1 })).toThrow(/"windowUs"/);
   });

@@ -2,7 +2,9 @@
  * Event-rate monitor over a sliding window, in sensor time (Faery to_event_rate, Metavision
  * data-rate). Time is cut into periods [originUs + k·periodUs, originUs + (k+1)·periodUs); at the
  * end of every period one sample reports the events in the last `windowUs` (a whole number of
- * periods), or in the time since the origin while less than a window has elapsed.
+ * periods), or in the time since the origin while less than a window has elapsed. After
+ * `maxQuietSamples` zero-count samples in a row, the monitor skips the rest of a gap and resumes at
+ * the period of the next event (a guard against timestamp jumps flooding the output).
  */
 import type { EventPacket } from '../../events/packet.ts';
 import { EventOrderError } from '../errors.ts';
@@ -34,12 +36,22 @@ export class EventRateState {
   /** Start of period 0 (NaN until known). */
   originUs: number;
   lastUs = Number.NEGATIVE_INFINITY;
+  /** At most this many zero-count samples in a row; then skip to the next event's period. */
+  readonly maxQuietSamples: number;
+  /** Zero-count samples emitted in a row. */
+  quietRun = 0;
 
-  constructor(periodUs: number, periodsPerWindow: number, startUs: number | undefined) {
+  constructor(
+    periodUs: number,
+    periodsPerWindow: number,
+    startUs: number | undefined,
+    maxQuietSamples: number,
+  ) {
     this.periodUs = periodUs;
     this.periodsPerWindow = periodsPerWindow;
     this.ring = new Float64Array(periodsPerWindow);
     this.originUs = startUs ?? Number.NaN;
+    this.maxQuietSamples = maxQuietSamples;
   }
 }
 
@@ -66,6 +78,13 @@ export function eventRateInto(src: EventPacket, state: EventRateState, out: Rate
     prev = t;
     if (t < origin) continue;
     while (t >= periodEndUs) {
+      if (state.quietRun >= state.maxQuietSamples && count === 0) {
+        // The window is empty and has been reported as such long enough: jump to t's period.
+        state.periodsClosed = Math.floor((t - origin) / period);
+        state.quietRun = 0;
+        periodEndUs = origin + (state.periodsClosed + 1) * period;
+        break;
+      }
       state.periodCount = count;
       out.push(closePeriod(state, periodEndUs));
       pushed++;
@@ -90,5 +109,6 @@ function closePeriod(state: EventRateState, periodEndUs: number): RateSample {
   state.periodCount = 0;
   const spanUs = Math.min(state.periodsClosed, state.periodsPerWindow) * state.periodUs;
   const count = state.windowCount;
+  state.quietRun = count === 0 ? state.quietRun + 1 : 0;
   return { tUs: periodEndUs, spanUs, count, eventsPerSecond: (count * 1e6) / spanUs };
 }

@@ -20,6 +20,11 @@ export interface TimeSliceConfig {
   readonly startUs: number | undefined;
   /** Emit windows that hold no event. */
   readonly emitEmpty: boolean;
+  /**
+   * With emitEmpty, at most this many empty windows in a row; beyond that the slicer skips to the
+   * next event's window (a guard against timestamp jumps). Infinity disables the guard.
+   */
+  readonly maxEmptyWindows: number;
   /** At the end of the stream, emit the windows still open that hold events. */
   readonly flushIncomplete: boolean;
 }
@@ -35,6 +40,8 @@ export class TimeSliceState {
   lastUs = Number.NEGATIVE_INFINITY;
   /** Events dropped because they fell before window 0 or in a gap between windows. */
   uncovered = 0;
+  /** Empty windows emitted in a row. */
+  emptyRun = 0;
 
   constructor(config: TimeSliceConfig) {
     this.config = config;
@@ -81,10 +88,11 @@ function drain(state: TimeSliceState, out: EventSlice[], final: boolean): number
     if (to > from || emitEmpty) {
       out.push({ startUs, endUs, packet: buffer.copy(from, to) });
       pushed++;
+      state.emptyRun = to > from ? 0 : state.emptyRun + 1;
     }
     state.windowIndex++;
     dropUncovered(state);
-    if (!emitEmpty && buffer.size > 0) {
+    if ((!emitEmpty || state.emptyRun >= state.config.maxEmptyWindows) && buffer.size > 0) {
       // Skip windows that end before the oldest held event without visiting each of them.
       const firstUs = buffer.timeAt(0);
       const nextStartUs = origin + state.windowIndex * strideUs;
