@@ -257,38 +257,36 @@ export class Aedat3Decoder implements EventDecoder {
     const overflow = v.getInt32(12, true);
     const capacity = v.getInt32(16, true);
     const number = v.getInt32(20, true);
-    const at = this.pos;
-    if (type < 0) return this.fatal(at, 'packet header.eventType', `negative event type ${type}`);
-    if (eventSize < 1 || eventSize > 1 << 24)
-      return this.fatal(at + 4, 'packet header.eventSize', `implausible event size ${eventSize}`);
-    if (capacity < 0)
-      return this.fatal(at + 16, 'packet header.eventCapacity', `negative capacity ${capacity}`);
-    if (number < 0 || number > capacity) {
-      return this.fatal(
-        at + 20,
-        'packet header.eventNumber',
-        `eventNumber ${number} outside [0, capacity ${capacity}]`,
-      );
-    }
-    if (overflow < 0)
-      return this.fatal(at + 12, 'packet header.eventTSOverflow', `negative overflow ${overflow}`);
     const body = capacity * eventSize;
-    if (body > this.maxPacketBytes) {
-      return this.fatal(
-        at + 16,
-        'packet header.eventCapacity',
-        `packet body of ${body} bytes exceeds maxPacketBytes ${this.maxPacketBytes}`,
-      );
-    }
-    if (
-      (type === POLARITY || type === SPECIAL) &&
-      (eventSize < 8 || tsOffset < 0 || tsOffset + 4 > eventSize)
-    ) {
-      return this.fatal(
-        at + 8,
-        'packet header.eventTSOffset',
-        `timestamp offset ${tsOffset} does not fit ${eventSize}-byte events`,
-      );
+    const at = this.pos;
+    const problem: [number, string, string] | undefined =
+      type < 0
+        ? [0, 'eventType', `negative event type ${type}`]
+        : eventSize < 1 || eventSize > 1 << 24
+          ? [4, 'eventSize', `implausible event size ${eventSize}`]
+          : overflow < 0
+            ? [12, 'eventTSOverflow', `negative overflow ${overflow}`]
+            : capacity < 0
+              ? [16, 'eventCapacity', `negative capacity ${capacity}`]
+              : number < 0 || number > capacity
+                ? [20, 'eventNumber', `eventNumber ${number} outside [0, capacity ${capacity}]`]
+                : body > this.maxPacketBytes
+                  ? [
+                      16,
+                      'eventCapacity',
+                      `packet body of ${body} bytes exceeds maxPacketBytes ${this.maxPacketBytes}`,
+                    ]
+                  : (type === POLARITY || type === SPECIAL) &&
+                      (eventSize < 8 || tsOffset < 0 || tsOffset + 4 > eventSize)
+                    ? [
+                        8,
+                        'eventTSOffset',
+                        `timestamp offset ${tsOffset} does not fit ${eventSize}-byte events`,
+                      ]
+                    : undefined;
+    if (problem) {
+      this.fatal(at + problem[0], `packet header.${problem[1]}`, problem[2]);
+      return;
     }
     this.type = type;
     this.eventSource = v.getInt16(2, true);
