@@ -4,6 +4,7 @@
  * Streams are made by our own encoders: 1280x720, bursts of events sharing (t, y, p) with nearby x.
  * Bytes are fed in 1 MiB chunks (decoders also accept any other split).
  */
+import { PacketBuilder } from '../src/events/builder.ts';
 import { type EventPacket, packetFromArrays } from '../src/events/packet.ts';
 import { makeStreamInfo } from '../src/events/stream-info.ts';
 import { DatDecoder, DatEncoder } from '../src/formats/dat/index.ts';
@@ -96,6 +97,31 @@ function cpuRepeats(fn: () => void, repeats = 7, warmup = 2): number[] {
   return out;
 }
 
+/**
+ * What any decoder must pay here: the same number of events written through PacketBuilder
+ * reserve/commit/take into fresh columns, 262144 at a time, from a trivially decoded word.
+ */
+function columnWriteFloor(words: Uint32Array): number {
+  const b = new PacketBuilder(1 << 14);
+  const per = 1 << 18;
+  let total = 0;
+  for (let o = 0; o < words.length; o += per) {
+    const m = Math.min(per, words.length - o);
+    b.reserve(m);
+    const { tUs, x, y, p } = b;
+    for (let i = 0; i < m; i++) {
+      const w = words[o + i];
+      tUs[i] = o + i;
+      x[i] = w & 0x7ff;
+      y[i] = (w >>> 11) & 0x7ff;
+      p[i] = w >>> 31;
+    }
+    b.commit(m);
+    total += b.take().length;
+  }
+  return total;
+}
+
 interface Case {
   name: string;
   target: number;
@@ -171,5 +197,25 @@ export default async function (): Promise<BenchRow[]> {
       samples: decode,
     });
   }
+  const words = new Uint32Array(EVENTS);
+  for (let i = 0; i < EVENTS; i++) words[i] = Math.imul(i, 2654435761) >>> 0;
+  const floor = millionsPerSecond(
+    EVENTS,
+    cpuRepeats(() => columnWriteFloor(words)),
+  );
+  const floorScan = millionsPerSecond(
+    EVENTS,
+    cpuRepeats(() => scan32(new Uint8Array(words.buffer))),
+  );
+  rows.push({
+    group: 'decode',
+    name: 'column-write floor',
+    value: median(floor),
+    unit: 'M ev/s',
+    baseline: median(floorScan),
+    baselineName: 'word-sum scan',
+    note: 'no decoding: one word -> one event written through PacketBuilder into fresh columns; CPU time',
+    samples: floor,
+  });
   return rows;
 }
