@@ -24,7 +24,7 @@ describe('scripts/make-demo-recording.ts', () => {
     const parts: EventPacket[] = [];
     for await (const p of rec) parts.push(p);
     const written = concatPackets(parts);
-    expect([rec.info.width, rec.info.height]).toEqual([34, 34]);
+    expect([rec.info?.width, rec.info?.height]).toEqual([34, 34]);
     expect(written.length).toBe(r.events);
 
     const src = await openEmulatedSource(new URL('emulate:saccade?start=1&count=3&gap_ms=20&seed=2&speed=0'));
