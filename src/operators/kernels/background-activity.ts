@@ -69,13 +69,12 @@ export function backgroundActivityInto(
     if (x >= w || y >= h) break;
     const t = sT[i];
     const k = ((y >> shift) + 1) * stride + (x >> shift) + 1;
-    if (t - support[k] <= dt) {
-      oT[o] = t;
-      oX[o] = x;
-      oY[o] = y;
-      oP[o] = sP[i];
-      o++;
-    }
+    // Write unconditionally and advance only on pass (o ≤ base + i stays inside the reserved room).
+    oT[o] = t;
+    oX[o] = x;
+    oY[o] = y;
+    oP[o] = sP[i];
+    o += t - support[k] <= dt ? 1 : 0;
     const up = k - stride;
     const down = k + stride;
     support[up - 1] = t;

@@ -51,7 +51,7 @@ export function refractoryInto(src: EventPacket, state: RefractoryState, out: Pa
   const w = state.width;
   const h = state.height;
   const period = state.periodUs;
-  const onPassOnly = state.updateOnPassOnly;
+  const updateAlways = !state.updateOnPassOnly;
   const last = state.lastUs;
   let o = base;
   let i = 0;
@@ -61,16 +61,15 @@ export function refractoryInto(src: EventPacket, state: RefractoryState, out: Pa
     if (x >= w || y >= h) break;
     const k = y * w + x;
     const t = sT[i];
-    if (t - last[k] >= period) {
-      last[k] = t;
-      oT[o] = t;
-      oX[o] = x;
-      oY[o] = y;
-      oP[o] = sP[i];
-      o++;
-    } else if (!onPassOnly) {
-      last[k] = t;
-    }
+    const pass = t - last[k] >= period;
+    if (pass || updateAlways) last[k] = t;
+    // Write unconditionally and advance only on pass: no unpredictable branch around the stores
+    // (o ≤ base + i, so the slot is inside the reserved room).
+    oT[o] = t;
+    oX[o] = x;
+    oY[o] = y;
+    oP[o] = sP[i];
+    o += pass ? 1 : 0;
   }
   out.commit(o - base);
   if (i < n) throw new EventOutOfBoundsError('refractory', i, sX[i], sY[i], w, h);
