@@ -170,7 +170,9 @@ export async function openRecording(path: string, options: OpenRecordingOptions 
     throw err;
   }
   try {
-    const { size } = await fh.stat();
+    const st = await fh.stat();
+    if (st.isDirectory()) throw new UsageError(`${path}: is a directory`);
+    const size = st.size;
     const spec =
       options.format !== undefined
         ? getFormat(options.format)
