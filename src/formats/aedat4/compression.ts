@@ -3,9 +3,8 @@
  * FileDataTable): NONE, LZ4 and LZ4_HIGH (one LZ4 frame per payload), ZSTD and ZSTD_HIGH (one
  * zstd frame per payload). Decoding reuses one output buffer per decoder.
  */
-import { compress as lz4jsCompress } from 'lz4js';
 import { Compression } from './schema.ts';
-import { LZ4_FRAME_MAGIC, lz4DecodeFrame, OutputBuffer } from './lz4.ts';
+import { LZ4_FRAME_MAGIC, Lz4Encoder, lz4DecodeFrame, OutputBuffer } from './lz4.ts';
 import { ZSTD_FRAME_MAGIC, zstdDecodeFrame, zstdStoredFrame } from './zstd.ts';
 
 /** Decompresses payloads; the returned view is valid until the next call. Throws on bad data. */
@@ -40,20 +39,24 @@ export function sniffCodec(bytes: Uint8Array): number {
 }
 
 /**
- * Compresses a payload for writing: LZ4 gives one frame as DV writes it (FLG 0x40, 4 MiB
- * blocks); ZSTD gives a *stored* frame (we have no zstd compressor).
+ * Compresses payloads for writing: LZ4 gives one frame as DV writes them (FLG 0x40, 64 KiB
+ * blocks, our greedy compressor); ZSTD gives a *stored* frame (we have no zstd compressor).
  */
-export function compressPayload(codec: number, payload: Uint8Array): Uint8Array {
-  switch (codec) {
-    case Compression.NONE:
-      return payload;
-    case Compression.LZ4:
-    case Compression.LZ4_HIGH:
-      return lz4jsCompress(payload);
-    case Compression.ZSTD:
-    case Compression.ZSTD_HIGH:
-      return zstdStoredFrame(payload);
-    default:
-      throw new RangeError(`unknown compression code ${codec}`);
+export class PayloadCompressor {
+  private readonly lz4 = new Lz4Encoder();
+
+  compress(codec: number, payload: Uint8Array): Uint8Array {
+    switch (codec) {
+      case Compression.NONE:
+        return payload;
+      case Compression.LZ4:
+      case Compression.LZ4_HIGH:
+        return this.lz4.encodeFrame(payload);
+      case Compression.ZSTD:
+      case Compression.ZSTD_HIGH:
+        return zstdStoredFrame(payload);
+      default:
+        throw new RangeError(`unknown compression code ${codec}`);
+    }
   }
 }

@@ -15,7 +15,7 @@
 import type { EventPacket } from '../../events/packet.ts';
 import type { StreamInfo } from '../../events/stream-info.ts';
 import type { BytePatch, EncoderOptions, EventEncoder } from '../types.ts';
-import { compressPayload } from './compression.ts';
+import { PayloadCompressor } from './compression.ts';
 import { AEDAT4_MAGIC } from './decoder.ts';
 import { writeInt64 } from './flatbuffers.ts';
 import { writeInfoNode } from './info-node.ts';
@@ -90,6 +90,7 @@ export class Aedat4Encoder implements EventEncoder {
   private pendP = new Uint8Array(0);
   private pendN = 0;
   private scratch = new Uint8Array(0);
+  private readonly compressor = new PayloadCompressor();
 
   constructor(options: Aedat4EncoderOptions = {}) {
     const {
@@ -201,7 +202,7 @@ export class Aedat4Encoder implements EventEncoder {
     this.ended = true;
     if (!this.withTable) return rest;
     const tablePosition = this.pos + rest.length;
-    const table = compressPayload(this.codec, writeDataTable(this.entries));
+    const table = this.compressor.compress(this.codec, writeDataTable(this.entries));
     const patch = new Uint8Array(8);
     writeInt64(new DataView(patch.buffer), 0, tablePosition);
     this.pendingPatches = [{ offset: this.headerPatchOffset, bytes: patch }];
@@ -289,7 +290,7 @@ export class Aedat4Encoder implements EventEncoder {
       if (this.scratch.length < bodySize)
         this.scratch = new Uint8Array(Math.max(bodySize, this.scratch.length * 2));
       writeEventPacketInto(this.scratch, 0, tUs, x, y, p, start, end);
-      const payload = compressPayload(this.codec, this.scratch.subarray(0, bodySize));
+      const payload = this.compressor.compress(this.codec, this.scratch.subarray(0, bodySize));
       payloadSize = payload.length;
       out = new Uint8Array(8 + payloadSize);
       out.set(payload, 8);

@@ -194,3 +194,178 @@ export function lz4DecodeBlock(
     }
   }
 }
+
+const PRIME32_1 = 0x9e3779b1;
+const PRIME32_2 = 0x85ebca77;
+const PRIME32_3 = 0xc2b2ae3d;
+const PRIME32_4 = 0x27d4eb2f;
+const PRIME32_5 = 0x165667b1;
+
+/** xxHash32 (seed 0) of a short input (< 16 bytes): the LZ4 frame header checksum uses it. */
+function xxh32Short(bytes: Uint8Array, start: number, length: number): number {
+  let h = (PRIME32_5 + length) >>> 0;
+  let i = start;
+  const end = start + length;
+  for (; i + 4 <= end; i += 4) {
+    const word = (bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24)) >>> 0;
+    h = (h + Math.imul(word, PRIME32_3)) >>> 0;
+    h = Math.imul((h << 17) | (h >>> 15), PRIME32_4) >>> 0;
+  }
+  for (; i < end; i++) {
+    h = (h + Math.imul(bytes[i], PRIME32_5)) >>> 0;
+    h = Math.imul((h << 11) | (h >>> 21), PRIME32_1) >>> 0;
+  }
+  h ^= h >>> 15;
+  h = Math.imul(h, PRIME32_2) >>> 0;
+  h ^= h >>> 13;
+  h = Math.imul(h, PRIME32_3) >>> 0;
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** Block size of the frames we write: 64 KiB (BD 0x40, LZ4's default). */
+const WRITE_BLOCK = 0x10000;
+const HASH_LOG = 14;
+const MIN_MATCH = 4;
+/** LZ4 block rules: the last 5 bytes are literals; the last match starts at least 12 bytes before the end. */
+const LAST_LITERALS = 5;
+const MF_LIMIT = 12;
+/** An empty hash slot: far below any position. */
+const EMPTY_SLOT = -(2 ** 31);
+
+/**
+ * Greedy, single-pass LZ4 compressor (the "fast" strategy: 4-byte hash of the next bytes,
+ * one candidate per hash slot). Each 64 KiB block is compressed on its own, so frames are
+ * valid whatever the block-independence flag says.
+ */
+export class Lz4Encoder {
+  /**
+   * Hash slot → position + `base`. Each block raises `base` past the previous block's positions
+   * plus the 64 KiB match window, so entries from earlier blocks are always out of reach and the
+   * table never needs clearing (clearing 64 KiB per 32 KiB packet cost as much as compressing).
+   */
+  private readonly table = new Int32Array(1 << HASH_LOG).fill(EMPTY_SLOT);
+  private base = 0;
+  private out = new Uint8Array(0);
+
+  /**
+   * One LZ4 frame holding `src`, as DV writes them: FLG 0x40 (version 01, linked-block flag,
+   * no checksums, no content size), BD 0x40 (64 KiB blocks), header checksum, blocks, end mark.
+   * Blocks that do not shrink are stored raw. Returns a new array.
+   */
+  encodeFrame(src: Uint8Array): Uint8Array {
+    const n = src.length;
+    const blocks = Math.max(1, Math.ceil(n / WRITE_BLOCK));
+    const bound = 7 + blocks * (4 + WRITE_BLOCK + ((WRITE_BLOCK / 255) | 0) + 16) + 4;
+    if (this.out.length < bound) this.out = new Uint8Array(bound);
+    const out = this.out;
+    out[0] = 0x04;
+    out[1] = 0x22;
+    out[2] = 0x4d;
+    out[3] = 0x18;
+    out[4] = 0x40;
+    out[5] = 0x40;
+    out[6] = (xxh32Short(out, 4, 2) >>> 8) & 0xff;
+    let o = 7;
+    for (let s = 0; s < n; s += WRITE_BLOCK) {
+      const e = Math.min(n, s + WRITE_BLOCK);
+      const size = this.compressBlock(src, s, e, out, o + 4);
+      if (size > 0 && size < e - s) {
+        writeU32(out, o, size);
+        o += 4 + size;
+      } else {
+        writeU32(out, o, (e - s) | 0x80000000);
+        out.set(src.subarray(s, e), o + 4);
+        o += 4 + (e - s);
+      }
+    }
+    writeU32(out, o, 0);
+    o += 4;
+    return out.slice(0, o);
+  }
+
+  /** Compresses src[start, end) into dst from `d`; returns the compressed size (0 if it would not fit a useful block). */
+  private compressBlock(src: Uint8Array, start: number, end: number, dst: Uint8Array, d: number): number {
+    const d0 = d;
+    const table = this.table;
+    if (this.base > 1 << 30) {
+      table.fill(EMPTY_SLOT);
+      this.base = 0;
+    }
+    const shift = this.base - start;
+    this.base += end - start + 0x10001;
+    const view = new DataView(src.buffer, src.byteOffset, src.byteLength);
+    const matchLimit = end - LAST_LITERALS;
+    const searchLimit = end - MF_LIMIT;
+    let anchor = start;
+    let ip = start;
+    let misses = 0;
+    while (ip < searchLimit) {
+      const seq = view.getUint32(ip, true);
+      const h = Math.imul(seq, PRIME32_1) >>> (32 - HASH_LOG);
+      const ref = table[h] - shift;
+      table[h] = ip + shift;
+      if (ref < start || ip - ref > 0xffff || view.getUint32(ref, true) !== seq) {
+        ip += 1 + (misses++ >> 6); // skip faster through incompressible data
+        continue;
+      }
+      misses = 0;
+      let len = MIN_MATCH;
+      while (ip + len < matchLimit && src[ref + len] === src[ip + len]) len++;
+      // Sequence: token, literal length, literals, offset, match length.
+      const lit = ip - anchor;
+      const ml = len - MIN_MATCH;
+      const tokenAt = d++;
+      let token = (lit >= 15 ? 15 : lit) << 4;
+      if (lit >= 15) {
+        let r = lit - 15;
+        for (; r >= 255; r -= 255) dst[d++] = 255;
+        dst[d++] = r;
+      }
+      if (lit > 32) dst.set(src.subarray(anchor, ip), d);
+      else for (let k = 0; k < lit; k++) dst[d + k] = src[anchor + k];
+      d += lit;
+      const offset = ip - ref;
+      dst[d++] = offset & 0xff;
+      dst[d++] = offset >>> 8;
+      token |= ml >= 15 ? 15 : ml;
+      if (ml >= 15) {
+        let r = ml - 15;
+        for (; r >= 255; r -= 255) dst[d++] = 255;
+        dst[d++] = r;
+      }
+      dst[tokenAt] = token;
+      ip += len;
+      anchor = ip;
+      // Index a position inside the match so the next repeat of it is found.
+      if (ip - 2 >= start && ip < searchLimit) {
+        table[Math.imul(view.getUint32(ip - 2, true), PRIME32_1) >>> (32 - HASH_LOG)] = ip - 2 + shift;
+      }
+    }
+    // Last literals.
+    const lit = end - anchor;
+    if (lit >= 15) {
+      dst[d++] = 0xf0;
+      let r = lit - 15;
+      for (; r >= 255; r -= 255) dst[d++] = 255;
+      dst[d++] = r;
+    } else {
+      dst[d++] = lit << 4;
+    }
+    dst.set(src.subarray(anchor, end), d);
+    d += lit;
+    return d - d0;
+  }
+}
+
+function writeU32(b: Uint8Array, o: number, v: number): void {
+  b[o] = v & 0xff;
+  b[o + 1] = (v >>> 8) & 0xff;
+  b[o + 2] = (v >>> 16) & 0xff;
+  b[o + 3] = (v >>> 24) & 0xff;
+}
+
+/** The header checksum byte LZ4 expects for descriptor bytes FLG, BD (exported for tests). */
+export function lz4HeaderChecksum(flg: number, bd: number): number {
+  return (xxh32Short(new Uint8Array([flg, bd]), 0, 2) >>> 8) & 0xff;
+}

@@ -211,7 +211,9 @@ describe('AEDAT 4 hand-built streams', () => {
     const { writeDataTable } = await import('../../../src/formats/aedat4/schema.ts');
     const e = makeEvents(30, 4);
     const head = headerWith(info([[0, 'EVTS']]), 1);
-    const { compressPayload } = await import('../../../src/formats/aedat4/compression.ts');
+    const { PayloadCompressor } = await import('../../../src/formats/aedat4/compression.ts');
+    const compressor = new PayloadCompressor();
+    const compressPayload = (codec: number, b: Uint8Array) => compressor.compress(codec, b);
     const p1 = packetBytes(
       0,
       compressPayload(
