@@ -316,7 +316,7 @@ export class Lz4Encoder {
       const lit = ip - anchor;
       const ml = len - MIN_MATCH;
       const tokenAt = d++;
-      let token = (lit >= 15 ? 15 : lit) << 4;
+      let token = Math.min(lit, 15) << 4;
       if (lit >= 15) {
         let r = lit - 15;
         for (; r >= 255; r -= 255) dst[d++] = 255;
@@ -328,7 +328,7 @@ export class Lz4Encoder {
       const offset = ip - ref;
       dst[d++] = offset & 0xff;
       dst[d++] = offset >>> 8;
-      token |= ml >= 15 ? 15 : ml;
+      token |= Math.min(ml, 15);
       if (ml >= 15) {
         let r = ml - 15;
         for (; r >= 255; r -= 255) dst[d++] = 255;
