@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { packetFromArrays, packetToArrays } from '../../src/events/packet.ts';
 import { makeStreamInfo } from '../../src/events/stream-info.ts';
 import { DatDecoder, DatEncoder, datFormat } from '../../src/formats/dat/index.ts';
+import { Evt3Encoder } from '../../src/formats/evt3/index.ts';
 import { concatBytes, decodeChunks, splitAt } from '../helpers/decode.ts';
 import { arbitraryStream, ascii, encodeAll, infoOf, noise } from './prophesee-header/streams.ts';
 
@@ -169,5 +170,34 @@ describe('DAT writer round trip', () => {
     const gap = new DatEncoder();
     gap.begin(info);
     expect(() => gap.encode(packetFromArrays([0, 2 ** 31], [1, 1], [1, 1], [1, 1]))).toThrow(/gap/);
+  });
+});
+
+describe('DAT and RAW metadata', () => {
+  it('a file converted from RAW is still detected and read as DAT (and back)', () => {
+    const raw = {
+      evt: '2.1',
+      format: 'EVT21;height=480;width=640;endianness=legacy',
+      geometry: '640x480',
+      serial: 'x1',
+    };
+    const enc = new DatEncoder();
+    const head = enc.begin(makeStreamInfo({ width: 640, height: 480, format: 'dat', metadata: raw }));
+    expect(datFormat.detect(head)).toBe(1);
+    const text = new TextDecoder().decode(head);
+    expect(text).toContain('% serial x1\n');
+    expect(text).not.toContain('evt');
+    const back = new Evt3Encoder().begin(
+      makeStreamInfo({
+        width: 640,
+        height: 480,
+        format: 'evt3',
+        metadata: { Data: 'file containing Event2D events.', Version: '2', Width: '640' },
+      }),
+    );
+    expect(new TextDecoder().decode(back)).toBe(
+      '% evt 3.0\n% format EVT3;height=480;width=640\n% geometry 640x480\n% end\n',
+    );
+    expect(datFormat.detect(back)).toBe(0);
   });
 });

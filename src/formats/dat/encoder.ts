@@ -8,12 +8,11 @@
  */
 import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
-import { encodePercentHeader } from '../prophesee-header/header.ts';
+import { copyableMetadata, encodePercentHeader } from '../prophesee-header/header.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 
 export type DatEncoderOptions = EncoderOptions;
 
-const RESERVED = new Set(['data', 'version', 'height', 'width', 'end']);
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class DatEncoder implements EventEncoder {
@@ -33,10 +32,7 @@ export class DatEncoder implements EventEncoder {
       ['Data', 'file containing Event2D events.'],
       ['Version', '2'],
     ];
-    for (const [k, v] of Object.entries(info.metadata ?? {})) {
-      if (RESERVED.has(k.toLowerCase()) || k.startsWith('spikestream_')) continue;
-      if (/^[^\s%]+$/.test(k) && !/[\r\n]/.test(v)) entries.push([k, v]);
-    }
+    entries.push(...copyableMetadata(info.metadata));
     if (info.width > 0 && info.height > 0) {
       entries.push(['Height', String(info.height)], ['Width', String(info.width)]);
     }

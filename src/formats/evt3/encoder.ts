@@ -13,7 +13,7 @@
  */
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import type { EventPacket } from '../../events/packet.ts';
-import { encodePercentHeader } from '../prophesee-header/header.ts';
+import { copyableMetadata, encodePercentHeader } from '../prophesee-header/header.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 import { GrowableWords16 } from '../prophesee-header/growable-words.ts';
 
@@ -28,8 +28,6 @@ export interface Evt3EncoderOptions extends EncoderOptions {
 /** TIME_HIGH step the writer never exceeds (half of the decoder's 2048-unit loop threshold). */
 const HIGH_STEP = 1024;
 const MAX_FILLERS = 2 ** 18;
-/** Header keys the writer sets itself; metadata with these names is not copied. */
-const RESERVED_KEYS = new Set(['evt', 'format', 'geometry', 'endianness', 'end']);
 
 export class Evt3Encoder implements EventEncoder {
   private readonly vectorMinRun: number;
@@ -193,10 +191,6 @@ export function rawHeader(info: StreamInfo, evtLine: string, format: string): Ui
   entries.push([evtKey, evtValue]);
   entries.push(['format', format]);
   if (info.width > 0 && info.height > 0) entries.push(['geometry', `${info.width}x${info.height}`]);
-  for (const [k, v] of Object.entries(info.metadata ?? {})) {
-    if (RESERVED_KEYS.has(k.toLowerCase()) || k.startsWith('spikestream_')) continue;
-    if (!/^[^\s%]+$/.test(k) || /[\r\n]/.test(v)) continue;
-    entries.push([k, v]);
-  }
+  entries.push(...copyableMetadata(info.metadata));
   return encodePercentHeader(entries);
 }

@@ -194,6 +194,32 @@ export function headerMetadata(header: PercentHeader): Record<string, string> {
   return out;
 }
 
+/**
+ * Header keys that describe the file's own layout (RAW and DAT). Writers set their own and never
+ * copy these from another stream's metadata, so a converted file cannot claim its source's format.
+ */
+const STRUCTURAL_KEYS = new Set([
+  'evt',
+  'format',
+  'geometry',
+  'endianness',
+  'end',
+  'data',
+  'version',
+  'height',
+  'width',
+]);
+
+/** Metadata entries a Prophesee writer may copy into its header: single-word keys, single-line values. */
+export function copyableMetadata(metadata: Readonly<Record<string, string>> | undefined): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [k, v] of Object.entries(metadata ?? {})) {
+    if (STRUCTURAL_KEYS.has(k.toLowerCase()) || k.startsWith('spikestream_')) continue;
+    if (/^[^\s%]+$/.test(k) && !/[\r\n]/.test(v)) out.push([k, v]);
+  }
+  return out;
+}
+
 /** Encodes header lines `% key value` followed by `% end`. Values must be single-line. */
 export function encodePercentHeader(entries: readonly (readonly [string, string])[]): Uint8Array {
   let text = '';
