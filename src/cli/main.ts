@@ -38,6 +38,14 @@ const COMMANDS: Record<string, { summary: string; load: Loader }> = {
     summary: 'offline inference over a recording: predictions as lines, then a summary',
     load: () => import('./commands/run.ts'),
   },
+  record: {
+    summary: 'record a live source to a file (AEDAT 4 by default), flushed and fsync-ed regularly',
+    load: () => import('./commands/record.ts'),
+  },
+  devices: {
+    summary: 'list serial ports and mark known spike sensors (eDVS, spikeframe boards)',
+    load: () => import('./commands/devices.ts'),
+  },
 };
 
 export function commandNames(): string[] {
