@@ -4,7 +4,7 @@
  * classifier uses, so a model sees the same input in training and in serving.
  */
 import type { Dataset, SplitName } from '../datasets/types.ts';
-import { UsageError } from '../events/errors.ts';
+import { loadEmulatedEvents } from '../datasets/nmnist-emulated.ts';
 import { loadImageDataset } from '../datasets/index.ts';
 import { EventInputMapper, encodeImage, inputMappingShape } from '../model/input-mapping.ts';
 import type { InputMapping } from '../model/schema.ts';
@@ -18,9 +18,20 @@ export interface DatasetRef {
   readonly validationFraction: number;
 }
 
+/** Event data sets made by the saccade emulator, by name → the images they are made from. */
+const EMULATED_SOURCES: Readonly<Record<string, string>> = {
+  'nmnist-emulated': 'mnist',
+  'fashion-nmnist-emulated': 'fashion-mnist',
+};
+
 export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
-  if (ref.name.startsWith('nmnist')) {
-    throw new UsageError(`event data set "${ref.name}" is not available yet in this build`);
+  const emulated = EMULATED_SOURCES[ref.name];
+  if (emulated) {
+    return loadEmulatedEvents({
+      source: emulated,
+      split: ref.split,
+      ...(ref.limit > 0 ? { limit: ref.limit } : {}),
+    });
   }
   return loadImageDataset(ref.name, {
     split: ref.split,

@@ -161,9 +161,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       silentBump: cfg.silentBump,
     },
   });
+  const valSet = await loadDataset(valRef);
   const trainer = await BatchRunner.create(setup(trainRef), cfg.workers);
   const validator = await BatchRunner.create(setup(valRef), cfg.workers);
-  const valSet = await loadDataset(valRef);
   const valIndices = Int32Array.from({ length: valSet.count }, (_, i) => i);
   try {
     const n = trainSet.count;

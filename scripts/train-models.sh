@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Trains the shipped models, one after another, with the exact commands recorded in each model
+# card. Usage: scripts/train-models.sh [NAME...] (default: all). Logs go to models/NAME/train.log.
+# Each run is deterministic given its seed; epochs are limited by what a 2-core machine can do in
+# a working session (see each model card for the figures the run reached).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+st() { node bin/spikestream.mjs "$@"; }
+
+run() {
+  local name=$1; shift
+  if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
+  mkdir -p "models/$name"
+  echo "== $name: spikestream train $*" >&2
+  st train "$@" --out "models/$name" 2>&1 | tee "models/$name/train.log"
+}
+
+ONLY="${*:-}"
+run yinyang-ttfs --method ttfs --dataset yinyang --thresholds 0.1,0.5 --lr 0.001 --tau-loss 0.01 --epochs 100 --workers 0
+run yinyang-relaxed --method relaxed --dataset yinyang --thresholds 0.05,0.3 --epochs 100 --workers 0
+run mnist-relaxed --method relaxed --dataset mnist --epochs 20
+run mnist-ttfs --method ttfs --dataset mnist --lr 0.005 --epochs 20
+run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 200 --epochs 4
+run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 200 --epochs 4
+run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 3
+run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.005 --epochs 3
