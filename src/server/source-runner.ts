@@ -41,7 +41,10 @@ export class SourceRunner {
   /** Resolves when the runner stops (stop() or a permanent failure / end). */
   readonly done: Promise<void>;
   private firstOpen: ((err?: unknown) => void) | undefined;
-  /** Resolves once the source opened the first time; rejects if that first open fails for good. */
+  /**
+   * Resolves once the source opened the first time or its first failure is one that may heal
+   * (retrying continues); rejects if the first open fails for good (DecodeError, UsageError).
+   */
   readonly opened: Promise<void>;
 
   constructor(private readonly options: SourceRunnerOptions) {
@@ -78,6 +81,8 @@ export class SourceRunner {
           return;
         }
         server.setSourceState(permanent(err) ? 'error' : 'reconnecting', msg);
+        // A device that is not there yet may come: start serving and keep trying.
+        if (!everOpened) this.firstOpen?.();
         if (permanent(err)) {
           o.log(`source ${o.uri}: ${msg}; not retrying`);
           return;
