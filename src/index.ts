@@ -10,3 +10,7 @@ export * from './energy/index.ts';
 export * from './operators/index.ts';
 export * from './datasets/index.ts';
 export * from './emulation/index.ts';
+export * from './formats/evt2/index.ts';
+export * from './formats/evt21/index.ts';
+export * from './formats/evt3/index.ts';
+export * from './formats/dat/index.ts';
