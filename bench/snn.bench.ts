@@ -94,13 +94,21 @@ function baselineRun(spec: NetworkSpec, input: Sample, tEnd: number): { spikes: 
 }
 
 function measure(
-  net: Network,
+  nets: { js: Network; wasm: Network },
   spec: NetworkSpec,
   samples: Sample[],
   windowEnd: number,
   repeats: number,
   baselineSamples: number,
-): { engine: number[]; engineEvents: number[]; baseline: number[]; spikesPerNeuron: number; check: string } {
+): {
+  js: number[];
+  wasm: number[];
+  wasmEvents: number[];
+  baseline: number[];
+  spikesPerNeuron: number;
+  check: string;
+} {
+  const net = nets.js;
   // correctness check of the baseline against the engine on the first samples
   let mismatches = 0;
   let baseSynOps = 0;
@@ -112,25 +120,28 @@ function measure(
       if (Math.abs(l.count - base.spikes[i]) > Math.max(1, 0.001 * l.count)) mismatches++;
     });
   }
-  const engine: number[] = [];
-  const engineEvents: number[] = [];
+  const js: number[] = [];
+  const wasm: number[] = [];
+  const wasmEvents: number[] = [];
   const baseline: number[] = [];
   let hiddenSpikes = 0;
   let hiddenRuns = 0;
   for (let r = 0; r < repeats; r++) {
-    let syn = 0;
-    let events = 0;
-    const dt = cpuSeconds(() => {
-      for (const s of samples) {
-        const res = net.run(s, { windowEnd });
-        syn += res.counters.synOps;
-        events += res.counters.inputSpikes;
-        hiddenSpikes += res.counters.layers[0].spikes;
-        hiddenRuns++;
-      }
-    });
-    engine.push(syn / dt / 1e6);
-    engineEvents.push(events / dt / 1e6);
+    for (const kind of ['js', 'wasm'] as const) {
+      let syn = 0;
+      let events = 0;
+      const dt = cpuSeconds(() => {
+        for (const s of samples) {
+          const res = nets[kind].run(s, { windowEnd });
+          syn += res.counters.synOps;
+          events += res.counters.inputSpikes;
+          hiddenSpikes += res.counters.layers[0].spikes;
+          hiddenRuns++;
+        }
+      });
+      (kind === 'js' ? js : wasm).push(syn / dt / 1e6);
+      if (kind === 'wasm') wasmEvents.push(events / dt / 1e6);
+    }
     const bt = cpuSeconds(() => {
       for (let s = 0; s < baselineSamples; s++) baselineRun(spec, samples[s], windowEnd);
     });
@@ -138,12 +149,19 @@ function measure(
   }
   const hiddenSize = (spec.layers[0] as DenseLayerSpec).size;
   return {
-    engine,
-    engineEvents,
+    js,
+    wasm,
+    wasmEvents,
     baseline,
     spikesPerNeuron: hiddenSpikes / hiddenRuns / hiddenSize,
     check: mismatches === 0 ? 'baseline agrees' : `baseline disagrees on ${mismatches} layer counts`,
   };
+}
+
+function engines(spec: NetworkSpec): { js: Network; wasm: Network } {
+  const wasm = compileNetwork(spec, { kernel: 'wasm' });
+  if (wasm.kernel !== 'wasm') throw new Error('WebAssembly SIMD kernel unavailable');
+  return { js: compileNetwork(spec, { kernel: 'js' }), wasm };
 }
 
 export default async function (): Promise<BenchRow[]> {
@@ -175,27 +193,39 @@ export default async function (): Promise<BenchRow[]> {
       },
     ],
   };
-  const a = measure(compileNetwork(specA), specA, imgSamples, 1.0, repeats, 4);
+  const a = measure(engines(specA), specA, imgSamples, 1.0, repeats, 4);
   const inA = imgSamples.reduce((p, s) => p + s.times.length, 0) / imgSamples.length;
   rows.push({
     group: 'snn',
-    name: 'ttfs-784-800-10 synaptic ops',
-    value: median(a.engine),
+    name: 'ttfs-784-800-10 synaptic ops (js)',
+    value: median(a.js),
+    unit: 'M synops/s',
+    baseline: median(a.baseline),
+    baselineName: 'per-neuron',
+    target: 300,
+    higherIsBetter: true,
+    note: 'CPU time; plain JS loops',
+    samples: a.js,
+  });
+  rows.push({
+    group: 'snn',
+    name: 'ttfs-784-800-10 synaptic ops (wasm)',
+    value: median(a.wasm),
     unit: 'M synops/s',
     baseline: median(a.baseline),
     baselineName: 'per-neuron',
     target: 300,
     higherIsBetter: true,
     note: `CPU time; ${inA.toFixed(0)} input spikes/image, ${a.spikesPerNeuron.toFixed(2)} hidden spikes/neuron; ${a.check}`,
-    samples: a.engine,
+    samples: a.wasm,
   });
   rows.push({
     group: 'snn',
-    name: 'ttfs-784-800-10 input events',
-    value: median(a.engineEvents),
+    name: 'ttfs-784-800-10 input events (wasm)',
+    value: median(a.wasmEvents),
     unit: 'M events/s',
     note: 'CPU time',
-    samples: a.engineEvents,
+    samples: a.wasmEvents,
   });
 
   // (b) 2×34×34 → 400 → 10 relaxed on event input: 40 windows of 3000 events over 300 ms
@@ -240,26 +270,38 @@ export default async function (): Promise<BenchRow[]> {
       },
     ],
   };
-  const b = measure(compileNetwork(specB), specB, eventSamples, 300, repeats, 2);
+  const b = measure(engines(specB), specB, eventSamples, 300, repeats, 2);
   rows.push({
     group: 'snn',
-    name: 'relaxed-2x34x34-400-10 synaptic ops',
-    value: median(b.engine),
+    name: 'relaxed-2x34x34-400-10 synaptic ops (js)',
+    value: median(b.js),
+    unit: 'M synops/s',
+    baseline: median(b.baseline),
+    baselineName: 'per-neuron',
+    target: 300,
+    higherIsBetter: true,
+    note: 'CPU time; plain JS loops',
+    samples: b.js,
+  });
+  rows.push({
+    group: 'snn',
+    name: 'relaxed-2x34x34-400-10 synaptic ops (wasm)',
+    value: median(b.wasm),
     unit: 'M synops/s',
     baseline: median(b.baseline),
     baselineName: 'per-neuron',
     target: 300,
     higherIsBetter: true,
     note: `CPU time; 3000 events/window, ${b.spikesPerNeuron.toFixed(2)} hidden spikes/neuron; ${b.check}`,
-    samples: b.engine,
+    samples: b.wasm,
   });
   rows.push({
     group: 'snn',
-    name: 'relaxed-2x34x34-400-10 input events',
-    value: median(b.engineEvents),
+    name: 'relaxed-2x34x34-400-10 input events (wasm)',
+    value: median(b.wasmEvents),
     unit: 'M events/s',
     note: 'CPU time',
-    samples: b.engineEvents,
+    samples: b.wasmEvents,
   });
   return rows;
 }

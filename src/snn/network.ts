@@ -27,6 +27,13 @@ export interface CompileOptions {
   readonly record?: boolean;
   /** Check every weight is finite at compile time. Default true (one pass over the weights). */
   readonly checkWeightValues?: boolean;
+  /**
+   * Inner loop of dense layers. `js` (default): plain loops reading the spec's weights by
+   * reference, so edits take effect at once (what a trainer wants). `wasm`: a WebAssembly SIMD
+   * kernel over a copy of the weights (call `syncWeights()` after editing them); falls back to
+   * `js` where SIMD is unavailable. `auto` = `wasm` when available. Results are identical.
+   */
+  readonly kernel?: 'js' | 'wasm' | 'auto';
 }
 
 export interface LayerInfo {
@@ -107,6 +114,10 @@ export class Network {
       checkWeightValues: options.checkWeightValues ?? true,
     });
     const record = options.record ?? false;
+    const kernel = options.kernel ?? 'js';
+    if (kernel !== 'js' && kernel !== 'wasm' && kernel !== 'auto') {
+      throw new TypeError(`"kernel" must be "js", "wasm" or "auto", got ${JSON.stringify(kernel)}`);
+    }
     this.spec = spec;
     this.inputSize = spec.inputShape.reduce((p, q) => p * q, 1);
     this.layers = spec.layers.map((l, i) => {
@@ -116,6 +127,7 @@ export class Network {
             l,
             inputShapes[i].reduce((p, q) => p * q, 1),
             record,
+            kernel !== 'js',
           );
         case 'conv2d':
           return new Conv2dLayer(l, inputShapes[i], record);
@@ -142,6 +154,16 @@ export class Network {
     this.forwarded = new Int32Array(this.layers.length);
     this.reset(0);
     this.windowTouched = false;
+  }
+
+  /** The dense-layer inner loop in use: `wasm` if any dense layer runs the SIMD kernel. */
+  get kernel(): 'js' | 'wasm' {
+    return this.layers.some((l) => l.kind === 'dense' && l.kernelKind === 'wasm') ? 'wasm' : 'js';
+  }
+
+  /** After editing weights in place: makes the wasm kernel's copies current (no-op for `js`). */
+  syncWeights(): void {
+    for (const l of this.layers) if (l.kind === 'dense') l.syncWeights();
   }
 
   /** Number of layers (input excluded). */

@@ -117,24 +117,76 @@ export class SpikeLog {
     }
   }
 
+  /** Scratch for `indexSort`, grown on demand and kept (no allocation per sort once warm). */
+  private keys = new Float64Array(0);
+  private keys2 = new Float64Array(0);
+  private order = new Int32Array(0);
+  private order2 = new Int32Array(0);
+  private columnF64 = new Float64Array(0);
+  private columnI32 = new Int32Array(0);
+
+  /** Stable bottom-up merge sort of [from, count) by time through a permutation, then applied to every column. */
   private indexSort(from: number): void {
     const n = this.count - from;
-    const order = new Int32Array(n);
-    for (let k = 0; k < n; k++) order[k] = k;
-    const times = this.times.slice(from, this.count);
-    order.sort((p, q) => times[p] - times[q] || p - q);
-    const neurons = this.neurons.slice(from, this.count);
-    for (let k = 0; k < n; k++) {
-      this.times[from + k] = times[order[k]];
-      this.neurons[from + k] = neurons[order[k]];
+    if (this.keys.length < n) {
+      const cap = Math.max(n, this.keys.length * 2);
+      this.keys = new Float64Array(cap);
+      this.keys2 = new Float64Array(cap);
+      this.order = new Int32Array(cap);
+      this.order2 = new Int32Array(cap);
+      this.columnF64 = new Float64Array(cap);
+      this.columnI32 = new Int32Array(cap);
     }
-    if (this.aNorm && this.xNorm) {
-      const a = this.aNorm.slice(from, this.count);
-      const x = this.xNorm.slice(from, this.count);
-      for (let k = 0; k < n; k++) {
-        this.aNorm[from + k] = a[order[k]];
-        this.xNorm[from + k] = x[order[k]];
+    let keys = this.keys;
+    let keys2 = this.keys2;
+    let order = this.order;
+    let order2 = this.order2;
+    for (let k = 0; k < n; k++) {
+      keys[k] = this.times[from + k];
+      order[k] = k;
+    }
+    for (let width = 1; width < n; width *= 2) {
+      for (let lo = 0; lo < n; lo += 2 * width) {
+        const mid = Math.min(lo + width, n);
+        const hi = Math.min(lo + 2 * width, n);
+        let p = lo;
+        let q = mid;
+        let o = lo;
+        while (p < mid && q < hi) {
+          if (keys[q] < keys[p]) {
+            keys2[o] = keys[q];
+            order2[o++] = order[q++];
+          } else {
+            keys2[o] = keys[p];
+            order2[o++] = order[p++];
+          }
+        }
+        while (p < mid) {
+          keys2[o] = keys[p];
+          order2[o++] = order[p++];
+        }
+        while (q < hi) {
+          keys2[o] = keys[q];
+          order2[o++] = order[q++];
+        }
       }
+      const tk = keys;
+      keys = keys2;
+      keys2 = tk;
+      const to = order;
+      order = order2;
+      order2 = to;
+    }
+    // keys is now the sorted times; permute the other columns
+    this.times.set(keys.subarray(0, n), from);
+    const ci = this.columnI32;
+    for (let k = 0; k < n; k++) ci[k] = this.neurons[from + order[k]];
+    this.neurons.set(ci.subarray(0, n), from);
+    const cf = this.columnF64;
+    for (const col of [this.aNorm, this.xNorm]) {
+      if (!col) continue;
+      for (let k = 0; k < n; k++) cf[k] = col[from + order[k]];
+      col.set(cf.subarray(0, n), from);
     }
   }
 }

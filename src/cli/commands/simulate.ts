@@ -128,7 +128,7 @@ export const command: CliCommand = {
     if (!(windowEnd >= windowStart))
       throw new UsageError(`--window-end (${windowEnd}) must be ≥ --window-start (${windowStart})`);
     const input = readSpikes(values.spikes);
-    const net = compileNetwork(model, { checkWeightValues: false });
+    const net = compileNetwork(model, { checkWeightValues: false, kernel: 'auto' });
     let result: ReturnType<typeof net.run>;
     try {
       result = net.run(input, { windowStart, windowEnd, sort: values.sort });

@@ -128,8 +128,7 @@ export class Conv2dLayer extends LifLayerBase {
     const a = this.a;
     const b = this.b;
     const xs = this.xSettled;
-    const counts = this.spikeCounts;
-    const { tau, c, maxSpikes, rereferenceSpan } = this.constants;
+    const { tau, c, rereferenceSpan } = this.constants;
     const targets = this.targets;
     for (let k = from; k < to; k++) {
       const t = times[k];
@@ -149,7 +148,7 @@ export class Conv2dLayer extends LifLayerBase {
         for (let q = q0; q < q1; q++) {
           const n = nBase + targets[2 * q];
           const wi = w[wBase + targets[2 * q + 1]];
-          const ai = a[n];
+          let ai = a[n];
           let bi = b[n];
           const xLo = xs[n];
           // settle (xLo, X], then integrate
@@ -158,11 +157,12 @@ export class Conv2dLayer extends LifLayerBase {
             (ai - bi * X + cX2 <= 0 || (bi > 2 * c * xLo && bi < 2 * c * X && bi * bi >= 4 * c * ai))
           ) {
             bi = this.fire(n, ai, bi, xLo, X, t);
+            ai = a[n]; // +∞ if the neuron just saturated
           }
           a[n] = ai + wi * X2;
           b[n] = bi + wi * X;
           xs[n] = X;
-          if (counts[n] < maxSpikes) updates++;
+          if (ai !== Number.POSITIVE_INFINITY) updates++;
         }
       }
       this.synOps += (q1 - q0) * outC;

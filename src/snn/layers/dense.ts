@@ -5,27 +5,90 @@
  * adds the input's weights, in one fused loop over the fan-out row.
  */
 import type { DenseLayerSpec } from '../spec.ts';
+import { createDenseKernel, type DenseKernel } from '../wasm/dense-kernel-instance.ts';
 import { LifLayerBase } from './lif-base.ts';
 
 export class DenseLayer extends LifLayerBase {
   readonly kind = 'dense';
   readonly inputSize: number;
+  /** The weights the layer reads: the spec's array (JS) or the kernel's copy (wasm). */
   readonly weights: Float32Array;
+  private readonly spec: DenseLayerSpec;
+  /** The WebAssembly SIMD kernel, or null for the JavaScript loops. */
+  private readonly kernel: DenseKernel | null;
   /** Every neuron is settled up to this time (model time units). */
   private tResolved = 0;
   /** e^{(tResolved − ref)/τ}. */
   private xResolved = 1;
 
-  constructor(spec: DenseLayerSpec, inputSize: number, recording: boolean) {
-    super(spec.size, spec.neuron, recording);
+  constructor(spec: DenseLayerSpec, inputSize: number, recording: boolean, useWasm: boolean) {
+    const kernel = useWasm ? createDenseKernel(spec.weights, spec.size) : null;
+    super(spec.size, spec.neuron, recording, kernel ?? undefined);
+    this.spec = spec;
+    this.kernel = kernel;
     this.inputSize = inputSize;
-    this.weights = spec.weights;
+    this.weights = kernel ? kernel.weights : spec.weights;
+  }
+
+  /** Which inner loop runs. */
+  get kernelKind(): 'js' | 'wasm' {
+    return this.kernel ? 'wasm' : 'js';
+  }
+
+  /** Re-reads the spec's weights (needed after editing them only when the wasm kernel holds a copy). */
+  syncWeights(): void {
+    if (this.kernel) this.kernel.syncWeights(this.spec.weights);
   }
 
   override reset(windowStart: number): void {
     super.reset(windowStart);
+    this.kernel?.resetPadding();
     this.tResolved = windowStart;
     this.xResolved = 1;
+  }
+
+  /** consume() through the SIMD kernel: it integrates every neuron it does not flag; flagged ones are settled here. */
+  private consumeWasm(
+    kernel: DenseKernel,
+    times: Float64Array,
+    indices: Int32Array,
+    from: number,
+    to: number,
+  ): void {
+    const size = this.size;
+    const w = this.weights;
+    const a = this.a;
+    const b = this.b;
+    const flagged = kernel.flagged;
+    const { tau, c, rereferenceSpan } = this.constants;
+    for (let k = from; k < to; k++) {
+      const t = times[k];
+      if (t - this.ref > rereferenceSpan) this.rereference(t);
+      const X = Math.exp((t - this.ref) / tau);
+      const X2 = X * X;
+      const j = indices[k];
+      if (t > this.tResolved) {
+        const log = this.log;
+        const start = log.count;
+        const xLo = this.xResolved;
+        const n = kernel.step(j, X, X2, c * X2, 2 * c * xLo, 2 * c * X, 4 * c);
+        const row = j * size;
+        for (let q = 0; q < n; q++) {
+          const i = flagged[q];
+          const bi = this.fire(i, a[i], b[i], xLo, X, t);
+          const wi = w[row + i];
+          a[i] += wi * X2; // +∞ stays +∞ for a neuron that just saturated
+          b[i] = bi + wi * X;
+        }
+        if (log.count - start > 1) log.sortFrom(start);
+        this.tResolved = t;
+        this.xResolved = X;
+      } else {
+        kernel.integrate(j, X, X2);
+      }
+      this.synOps += size;
+      this.neuronUpdates += this.active;
+    }
   }
 
   protected onRereference(scaleX: number): void {
@@ -34,6 +97,10 @@ export class DenseLayer extends LifLayerBase {
 
   /** Delivers input spikes [from, to) (sorted, each ≥ the resolved time; indices checked by the caller). */
   consume(times: Float64Array, indices: Int32Array, from: number, to: number): void {
+    if (this.kernel) {
+      this.consumeWasm(this.kernel, times, indices, from, to);
+      return;
+    }
     const size = this.size;
     const w = this.weights;
     const a = this.a;
@@ -53,17 +120,13 @@ export class DenseLayer extends LifLayerBase {
         const twoCLo = 2 * c * xLo;
         const twoCHi = 2 * c * X;
         const fourC = 4 * c;
-        const counts = this.spikeCounts;
-        const maxSpikes = this.constants.maxSpikes;
         for (let i = 0; i < size; i++) {
-          const ai = a[i];
+          let ai = a[i];
           let bi = b[i];
           // settle (xLo, X]: crossing if f(X) ≤ 0, or the vertex lies inside with real roots
-          if (
-            (ai - bi * X + cX2 <= 0 || (bi > twoCLo && bi < twoCHi && bi * bi >= fourC * ai)) &&
-            counts[i] < maxSpikes
-          ) {
+          if (ai - bi * X + cX2 <= 0 || (bi > twoCLo && bi < twoCHi && bi * bi >= fourC * ai)) {
             bi = this.fire(i, ai, bi, xLo, X, t);
+            ai = a[i]; // +∞ if the neuron just saturated
           }
           // integrate the input
           const wi = w[row + i];

@@ -15,7 +15,7 @@ export abstract class LifLayerBase {
   readonly spikeCounts: Int32Array;
   /** First spike time per neuron in the current window (+Infinity when silent). */
   readonly firstSpikeTimes: Float64Array;
-  /** a and b of the closed form, relative to `ref`. */
+  /** a and b of the closed form, relative to `ref`; a = +∞ marks a neuron that reached maxSpikes. */
   protected readonly a: Float64Array;
   protected readonly b: Float64Array;
   /** Reference time of `a`, `b` (model time units). */
@@ -27,14 +27,20 @@ export abstract class LifLayerBase {
   /** Neurons that have not reached maxSpikes. */
   protected active: number;
 
-  constructor(size: number, neuron: NeuronParams, recording: boolean) {
+  /** `state` lets a layer keep a and b elsewhere (e.g. in WebAssembly memory). */
+  constructor(
+    size: number,
+    neuron: NeuronParams,
+    recording: boolean,
+    state?: { readonly a: Float64Array; readonly b: Float64Array },
+  ) {
     this.size = size;
     this.constants = neuronConstants(neuron);
     this.log = new SpikeLog(Math.max(64, size), recording);
     this.spikeCounts = new Int32Array(size);
     this.firstSpikeTimes = new Float64Array(size).fill(Number.POSITIVE_INFINITY);
-    this.a = new Float64Array(size);
-    this.b = new Float64Array(size);
+    this.a = state ? state.a : new Float64Array(size);
+    this.b = state ? state.b : new Float64Array(size);
     this.active = size;
   }
 
@@ -67,7 +73,7 @@ export abstract class LifLayerBase {
     const a = this.a;
     const b = this.b;
     for (let i = 0; i < a.length; i++) {
-      a[i] *= fa;
+      if (a[i] !== Number.POSITIVE_INFINITY) a[i] *= fa; // keep saturated neurons at +∞ (∞·0 is NaN)
       b[i] *= fb;
     }
     this.ref = newRef;
@@ -103,9 +109,15 @@ export abstract class LifLayerBase {
       else log.push(t, i);
       if (counts[i] === 0) this.firstSpikeTimes[i] = t;
       counts[i]++;
-      if (counts[i] === maxSpikes) this.active--;
       b -= c * X;
       xLo = X;
+      if (counts[i] === maxSpikes) {
+        // Saturated: a = +∞ makes every later crossing test false without a branch on the count
+        // (f = a − b·X + c·X² = +∞, b² ≥ 4ac false), and stays +∞ whatever is added.
+        this.active--;
+        this.a[i] = Number.POSITIVE_INFINITY;
+        return b;
+      }
     }
     return b;
   }
