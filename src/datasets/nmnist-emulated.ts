@@ -27,7 +27,7 @@ import {
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { threadId, Worker } from 'node:worker_threads';
 import { UsageError } from '../events/errors.ts';
 import { SACCADE_DURATION_US, type SaccadeOptions } from '../emulation/saccade.ts';
 import { type ChunkConfig, type ChunkResult, emulateChunk } from './emulate-chunk.ts';
@@ -243,7 +243,8 @@ export async function generateEventSet(
   };
   const zeros32 = new Uint32Array(n);
   const headerLength = encodeEventSetHeader(header, images.labels, zeros32, zeros32).length;
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  // Unique per process, thread and call, so concurrent generators never share a temporary file.
+  const tmp = `${path}.tmp-${process.pid}-${threadId}-${Date.now()}-${Math.floor(Math.random() * 1e9)}`;
   const fd = openSync(tmp, 'w');
   const sizes = new Uint32Array(n);
   const counts = new Uint32Array(n);
