@@ -1,4 +1,5 @@
 /** Kernel tests with hand-computed expectations. */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PacketBuilder } from '../../src/events/builder.ts';
 import { EventOrderError, EventOutOfBoundsError } from '../../src/operators/errors.ts';
@@ -401,5 +402,20 @@ describe('EventBuffer', () => {
     const err = new EventOrderError('x', 3, 5, 9);
     expect(err.code).toBe('E_EVENT_ORDER');
     expect(err.message).toContain('event 3');
+  });
+});
+
+describe('kernel layering', () => {
+  it('kernels import neither rxjs nor node modules, only events/ and operators/ files', () => {
+    const dir = new URL('../../src/operators/kernels/', import.meta.url);
+    const files = readdirSync(dir).filter((f) => f.endsWith('.ts'));
+    expect(files.length).toBeGreaterThan(5);
+    for (const file of files) {
+      const source = readFileSync(new URL(file, dir), 'utf8');
+      const specifiers = [...source.matchAll(/(?:from|import)\s*'([^']+)'/g)].map((m) => m[1]);
+      for (const specifier of specifiers) {
+        expect(specifier, `${file} imports ${specifier}`).toMatch(/^\.\.?\/(?:\.\.\/events\/|[a-z-]+\.ts$)/);
+      }
+    }
   });
 });
