@@ -8,7 +8,11 @@
 import { decompress as lz4jsDecompress } from 'lz4js';
 import { packetFromArrays } from '../src/events/packet.ts';
 import { makeStreamInfo } from '../src/events/stream-info.ts';
+import type { EventPacket } from '../src/events/packet.ts';
+import { createAedat2Decoder, createAedat2Encoder } from '../src/formats/aedat2/index.ts';
+import { createAedat3Decoder, createAedat3Encoder } from '../src/formats/aedat3/index.ts';
 import { createAedat4Decoder, createAedat4Encoder } from '../src/formats/aedat4/index.ts';
+import type { EventDecoder, EventEncoder } from '../src/formats/types.ts';
 import { lz4DecodeFrame, OutputBuffer } from '../src/formats/aedat4/lz4.ts';
 import { type BenchRow, median, millionsPerSecond, sink } from './lib.ts';
 
@@ -100,8 +104,30 @@ function scanWords(buffers: readonly Uint8Array[]): number {
   return acc;
 }
 
-function decodeFile(file: Uint8Array): number {
-  const d = createAedat4Decoder();
+function concatAll(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((a, b) => a + b.length, 0));
+  let o = 0;
+  for (const part of parts) {
+    out.set(part, o);
+    o += part.length;
+  }
+  return out;
+}
+
+function encodeWith(encoder: EventEncoder, events: EventPacket, width: number, height: number): Uint8Array {
+  const head = encoder.begin(makeStreamInfo({ width, height, format: 'x' }));
+  return concatAll([head, encoder.encode(events), encoder.end()]);
+}
+
+/** Bytes of records after a `#` header: the baseline scans them. */
+function afterHeader(file: Uint8Array, headerEnd: string): Uint8Array {
+  const text = new TextDecoder('latin1').decode(file.subarray(0, 4096));
+  const at = text.indexOf(headerEnd) + headerEnd.length;
+  return file.slice(at, at + ((file.length - at) & ~3));
+}
+
+function decodeFile(file: Uint8Array, make: () => EventDecoder = createAedat4Decoder): number {
+  const d = make();
   const chunk = 1 << 20;
   let n = 0;
   for (let o = 0; o < file.length; o += chunk) n += d.push(file.subarray(o, o + chunk)).length;
@@ -142,6 +168,40 @@ export default async function (): Promise<BenchRow[]> {
       target,
       higherIsBetter: true,
       note: `${EVENTS} events, 2048/packet, ${(file.length / EVENTS).toFixed(1)} B/event`,
+      samples,
+    });
+  }
+  // AEDAT 2.0 (DAVIS346 layout) and AEDAT 3.1: same events, times made relative (32-bit formats).
+  const events = makeEvents(EVENTS);
+  const t0 = events.tUs[0];
+  for (let i = 0; i < EVENTS; i++) (events.tUs as Float64Array)[i] -= t0;
+  const legacy: [string, Uint8Array, () => EventDecoder, string][] = [
+    ['aedat2', encodeWith(createAedat2Encoder(), events, 640, 480), createAedat2Decoder, '#End Of ASCII Header\r\n'],
+    ['aedat3', encodeWith(createAedat3Encoder({ maxPacketEvents: 4096 }), events, 640, 480), createAedat3Decoder, '#!END-HEADER\r\n'],
+  ];
+  for (const [name, file, make, end] of legacy) {
+    const raw = [afterHeader(file, end)];
+    const samples = millionsPerSecond(
+      EVENTS,
+      timeRepeats(() => {
+        sink.value += decodeFile(file, make);
+      }, opts),
+    );
+    const base = millionsPerSecond(
+      EVENTS,
+      timeRepeats(() => {
+        sink.value += scanWords(raw);
+      }, opts),
+    );
+    rows.push({
+      group: 'decode',
+      name,
+      value: median(samples),
+      unit: 'M ev/s',
+      baseline: median(base),
+      baselineName: 'word scan',
+      higherIsBetter: true,
+      note: `${EVENTS} events, ${(file.length / EVENTS).toFixed(1)} B/event`,
       samples,
     });
   }

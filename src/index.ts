@@ -14,3 +14,6 @@ export * from './formats/evt2/index.ts';
 export * from './formats/evt21/index.ts';
 export * from './formats/evt3/index.ts';
 export * from './formats/dat/index.ts';
+export * from './formats/aedat2/index.ts';
+export * from './formats/aedat3/index.ts';
+export * from './formats/aedat4/index.ts';
