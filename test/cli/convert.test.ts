@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { outputFormat } from '../../src/cli/commands/convert.ts';
 import { packetFromArrays, packetToArrays } from '../../src/events/packet.ts';
 import { makeStreamInfo } from '../../src/events/stream-info.ts';
@@ -21,6 +22,27 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Runs the CLI in this process (fast), capturing what it writes. */
+async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
   }
 }
 
@@ -44,17 +66,26 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('spikestream convert', () => {
+  it('writes CSV through the real bin: exactly the header line then one integer row per event', async () => {
+    const out = join(dir, 'out.csv');
+    const r = await cli('convert', input, out);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain('(nmnist) -> ');
+    const rows = events.t.map((t, i) => `${t},${events.x[i]},${events.y[i]},${events.p[i]}\n`).join('');
+    expect(readFileSync(out, 'utf8')).toBe(`t,x,y,p\n${rows}`);
+  });
+
   it('converts to every registered format with an encoder and back, event for event', async () => {
-    const writable = FORMATS.filter((f) => f.createEncoder && f.name !== 'nmnist');
-    expect(writable.length).toBeGreaterThan(0);
-    // One CLI run per output format through the real bin (chunked small to exercise streaming).
+    const writable = FORMATS.filter((f) => f.createEncoder);
+    expect(writable.map((f) => f.name)).toEqual(expect.arrayContaining(['nmnist', 'es', 'csv']));
     for (const f of writable) {
       const out = join(dir, `out.${f.name}`);
-      const r = await cli('convert', input, out, '--to', f.name, '--chunk', '4096');
+      const r = await inProcess('convert', input, out, '--to', f.name, '--chunk', '4096');
       expect(r.code, `${f.name}: ${r.stderr}`).toBe(0);
       const back = await readRecording(out, { format: f.name });
       expect(back.stats.fatal, f.name).toBeUndefined();
       expect(packetToArrays(back.packet), f.name).toEqual(events);
+      expect(back.info.width, f.name).toBe(34);
     }
   });
 
@@ -70,11 +101,19 @@ describe('spikestream convert', () => {
   });
 
   it('refuses bad requests with one line and exit code 2, without leaving output behind', async () => {
-    const r = await cli('convert', input, join(dir, 'x.unknownext'));
+    const r = await inProcess('convert', input, join(dir, 'x.unknownext'));
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/cannot tell the output format .*--to/);
     expect(existsSync(join(dir, 'x.unknownext'))).toBe(false);
     expect(() => outputFormat('a.bin', 'no-such-format')).toThrow(/unknown format/);
     expect(outputFormat('a.bin', undefined).name).toBe('nmnist');
+    expect((await inProcess('convert', input, input)).stderr).toMatch(/same file/);
+    // An encoder that cannot hold the data: the error is one line and no partial file is left.
+    const wide = join(dir, 'wide.csv');
+    writeFileSync(wide, '%geometry:640,480\nt,x,y,p\n1,600,2,1\n');
+    const failed = await inProcess('convert', wide, join(dir, 'wide.bin'));
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/640×480 does not fit/);
+    expect(existsSync(join(dir, 'wide.bin'))).toBe(false);
   });
 });

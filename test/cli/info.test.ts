@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { packetFromArrays } from '../../src/events/packet.ts';
 import { makeStreamInfo } from '../../src/events/stream-info.ts';
 import { NmnistEncoder } from '../../src/formats/nmnist/encoder.ts';
@@ -18,6 +19,27 @@ async function cli(...args: string[]): Promise<{ code: number; stdout: string; s
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Runs the CLI in this process (fast), capturing what it writes. */
+async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => {
+    stdout += String(chunk);
+    return true;
+  });
+  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => {
+    stderr += String(chunk);
+    return true;
+  });
+  try {
+    const code = await main(args);
+    return { code, stdout, stderr };
+  } finally {
+    out.mockRestore();
+    err.mockRestore();
   }
 }
 
@@ -72,22 +94,29 @@ describe('spikestream info', () => {
     expect(lines[0]).toBe(
       `spikestream info: ${damaged}: byte 390: record: truncated record: 3 of 5 bytes at end of stream`,
     );
-    const text = await cli('info', damaged);
+    const text = await inProcess('info', damaged);
     expect(text.code).toBe(1);
     expect(text.stdout).toContain('events:     3 (ON 2, OFF 1)');
     expect(text.stdout).toContain('byte 390: record:');
   });
 
   it('bad usage exits 2 with one line; --help documents the options', async () => {
-    const missing = await cli('info', join(dir, 'nope.bin'));
+    const missing = await inProcess('info', join(dir, 'nope.bin'));
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/nope\.bin: no such file/);
-    const unknown = await cli('info', good, '--format', 'bogus');
+    const unknown = await inProcess('info', good, '--format', 'bogus');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown format "bogus"/);
-    const help = await cli('info', '--help');
+    const help = await inProcess('info', '--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('--json');
     expect(help.stdout).toContain('--format NAME');
+    const extra = await inProcess('info', good, good);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/exactly one FILE/);
+    const badFlag = await inProcess('info', good, '--wdth', '3');
+    expect(badFlag.code).toBe(2);
+    const badWidth = await inProcess('info', good, '--width', 'wide');
+    expect(badWidth.stderr).toMatch(/--width must be an integer/);
   });
 });
