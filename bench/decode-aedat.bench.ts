@@ -176,8 +176,18 @@ export default async function (): Promise<BenchRow[]> {
   const t0 = events.tUs[0];
   for (let i = 0; i < EVENTS; i++) (events.tUs as Float64Array)[i] -= t0;
   const legacy: [string, Uint8Array, () => EventDecoder, string][] = [
-    ['aedat2', encodeWith(createAedat2Encoder(), events, 640, 480), createAedat2Decoder, '#End Of ASCII Header\r\n'],
-    ['aedat3', encodeWith(createAedat3Encoder({ maxPacketEvents: 4096 }), events, 640, 480), createAedat3Decoder, '#!END-HEADER\r\n'],
+    [
+      'aedat2',
+      encodeWith(createAedat2Encoder(), events, 640, 480),
+      createAedat2Decoder,
+      '#End Of ASCII Header\r\n',
+    ],
+    [
+      'aedat3',
+      encodeWith(createAedat3Encoder({ maxPacketEvents: 4096 }), events, 640, 480),
+      createAedat3Decoder,
+      '#!END-HEADER\r\n',
+    ],
   ];
   for (const [name, file, make, end] of legacy) {
     const raw = [afterHeader(file, end)];
