@@ -3,24 +3,17 @@ import { PacketBuilder } from '../events/builder.ts';
 import { type EventPacket, slicePacket } from '../events/packet.ts';
 import { type SensorGeometry, validateGeometry } from './geometry.ts';
 import { maskInto, type PixelMask } from './kernels/crop.ts';
-import { countPixelsBefore, hotPixelMask, type PixelCounts } from './kernels/hot-pixel.ts';
+import {
+  calibrateHotPixels,
+  createHotPixelCalibrationState,
+  finishHotPixelCalibration,
+  type HotPixelCalibration,
+  type HotPixelCalibrationState,
+} from './kernels/hot-pixel.ts';
 import { requireOneOf, requireOptionsObject, requirePositiveFinite } from './options.ts';
 import { withArrival } from './packet-operator.ts';
 
-/** What calibration found; handed to `onCalibrated`. */
-export interface HotPixelCalibration {
-  readonly width: number;
-  readonly height: number;
-  /** Time of the first event, µs. */
-  readonly startUs: number;
-  /** Span the rates were computed over, µs (calibrationUs, or less if the stream ended first). */
-  readonly durationUs: number;
-  readonly maxRateHz: number;
-  /** width × height, row-major: 1 keeps the pixel, 0 drops it. */
-  readonly keep: Uint8Array;
-  /** The hot pixels, with their measured rates, in row-major order. */
-  readonly hotPixels: ReadonlyArray<{ readonly x: number; readonly y: number; readonly rateHz: number }>;
-}
+export type { HotPixelCalibration } from './kernels/hot-pixel.ts';
 
 export type DuringCalibration = 'hold' | 'pass' | 'drop';
 
@@ -65,37 +58,28 @@ export function hotPixel(options: HotPixelOptions): MonoTypeOperatorFunction<Eve
 
   return (source) =>
     new Observable<EventPacket>((subscriber) => {
-      let counts: PixelCounts | null = { width, height, counts: new Uint32Array(width * height) };
+      let state: HotPixelCalibrationState | null = createHotPixelCalibrationState(
+        width,
+        height,
+        calibrationUs,
+        maxRateHz,
+      );
       let mask: PixelMask | null = null;
       let held: EventPacket[] = [];
       let out: PacketBuilder | null = new PacketBuilder(1024);
-      let startUs = Number.NaN;
-      let lastUs = Number.NaN;
 
-      const finishCalibration = (durationUs: number): boolean => {
-        const keep = new Uint8Array(width * height);
-        const counted = counts!;
-        hotPixelMask(counted, durationUs, maxRateHz, keep);
-        mask = Object.freeze({ width, height, keep });
-        if (onCalibrated !== undefined) {
-          const hotPixels: { x: number; y: number; rateHz: number }[] = [];
-          for (let k = 0; k < keep.length; k++) {
-            if (keep[k] === 0) {
-              hotPixels.push({
-                x: k % width,
-                y: Math.floor(k / width),
-                rateHz: (counted.counts[k] * 1e6) / durationUs,
-              });
-            }
-          }
-          try {
-            onCalibrated({ width, height, startUs, durationUs, maxRateHz, keep: keep.slice(), hotPixels });
-          } catch (err) {
-            subscriber.error(err);
-            return false;
-          }
+      /** Computes the mask and reports it; false when the callback threw (the stream then errored). */
+      const finishCalibration = (streamEnded: boolean): boolean => {
+        const calibration = finishHotPixelCalibration(state!, streamEnded);
+        mask = Object.freeze({ width, height, keep: calibration.keep });
+        state = null;
+        if (onCalibrated === undefined) return true;
+        try {
+          onCalibrated({ ...calibration, keep: calibration.keep.slice() });
+        } catch (err) {
+          subscriber.error(err);
+          return false;
         }
-        counts = null;
         return true;
       };
 
@@ -120,23 +104,21 @@ export function hotPixel(options: HotPixelOptions): MonoTypeOperatorFunction<Eve
             emitFiltered(packet);
             return;
           }
-          if (packet.length === 0) return;
-          if (Number.isNaN(startUs)) startUs = packet.tUs[0];
+          if (packet.length === 0 || state === null) return;
           let counted: number;
           try {
-            counted = countPixelsBefore(packet, startUs + calibrationUs, counts!);
+            counted = calibrateHotPixels(packet, state);
           } catch (err) {
             subscriber.error(err);
             return;
           }
-          if (counted > 0) lastUs = packet.tUs[counted - 1];
           if (counted === packet.length) {
             if (during === 'hold') held.push(packet);
             else if (during === 'pass') subscriber.next(packet);
             return;
           }
           // This packet ends the calibration period.
-          if (!finishCalibration(calibrationUs)) return;
+          if (!finishCalibration(false)) return;
           if (during === 'hold') {
             if (!releaseHeld()) return;
             emitFiltered(packet);
@@ -152,9 +134,8 @@ export function hotPixel(options: HotPixelOptions): MonoTypeOperatorFunction<Eve
           subscriber.error(err);
         },
         complete() {
-          if (mask === null && !Number.isNaN(startUs)) {
-            const observedUs = Number.isNaN(lastUs) ? 1 : lastUs - startUs + 1;
-            if (!finishCalibration(Math.min(calibrationUs, observedUs))) return;
+          if (mask === null && state !== null && !Number.isNaN(state.startUs)) {
+            if (!finishCalibration(true)) return;
             if (!releaseHeld()) return;
           }
           subscriber.complete();
@@ -162,7 +143,7 @@ export function hotPixel(options: HotPixelOptions): MonoTypeOperatorFunction<Eve
       });
       return () => {
         subscription.unsubscribe();
-        counts = null;
+        state = null;
         held = [];
         out = null;
       };

@@ -11,8 +11,11 @@ import { cropInto, maskInto } from '../../src/operators/kernels/crop.ts';
 import { downsampledGeometry, downsampleInto } from '../../src/operators/kernels/downsample.ts';
 import { EventBuffer } from '../../src/operators/kernels/event-buffer.ts';
 import {
+  calibrateHotPixels,
   countPixelsBefore,
+  createHotPixelCalibrationState,
   createRelativeHotPixelState,
+  finishHotPixelCalibration,
   hotPixelMask,
   hotPixelRelativeInto,
 } from '../../src/operators/kernels/hot-pixel.ts';
@@ -320,6 +323,42 @@ describe('hot pixel kernels', () => {
     expect(hotPixelMask(counts, 1_000_000, 50, keep)).toBe(2);
     expect(Array.from(keep)).toEqual([1, 0, 1, 0]);
   });
+  it('calibrates across packets from the first event and reports hot pixels with their rates', () => {
+    const state = createHotPixelCalibrationState(3, 2, 100, 25_000);
+    expect(
+      calibrateHotPixels(
+        pk([
+          [50, 2, 1, 1],
+          [60, 2, 1, 1],
+        ]),
+        state,
+      ),
+    ).toBe(2);
+    // Calibration is [50, 150): the event at 150 is the first one after it.
+    expect(
+      calibrateHotPixels(
+        pk([
+          [70, 2, 1, 1],
+          [80, 0, 0, 1],
+          [150, 2, 1, 1],
+        ]),
+        state,
+      ),
+    ).toBe(2);
+    const full = finishHotPixelCalibration(state, false);
+    // (2,1): 3 events in 100 µs = 30 kHz ≥ 25 kHz; (0,0): 10 kHz.
+    expect(full.durationUs).toBe(100);
+    expect(full.hotPixels).toEqual([{ x: 2, y: 1, rateHz: 30_000 }]);
+    expect(Array.from(full.keep)).toEqual([1, 1, 1, 1, 1, 0]);
+    // Stream ended early: the observed span 50..80 is 31 µs, so (0,0) is 1/31 µs ≈ 32 kHz → hot too.
+    const early = finishHotPixelCalibration(state, true);
+    expect(early.durationUs).toBe(31);
+    expect(early.hotPixels.map((h) => [h.x, h.y])).toEqual([
+      [0, 0],
+      [2, 1],
+    ]);
+  });
+
   it('drops, per packet, pixels busier than ratio × their busiest 4-neighbour', () => {
     const state = createRelativeHotPixelState(4, 4, 3, 3);
     const events: Ev[] = [];

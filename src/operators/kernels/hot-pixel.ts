@@ -68,6 +68,87 @@ export function hotPixelMask(
   return hot;
 }
 
+/** What calibration found. */
+export interface HotPixelCalibration {
+  readonly width: number;
+  readonly height: number;
+  /** Time of the first event, µs. */
+  readonly startUs: number;
+  /** Span the rates were computed over, µs (calibrationUs, or less if the stream ended first). */
+  readonly durationUs: number;
+  readonly maxRateHz: number;
+  /** width × height, row-major: 1 keeps the pixel, 0 drops it. */
+  readonly keep: Uint8Array;
+  /** The hot pixels, with their measured rates, in row-major order. */
+  readonly hotPixels: ReadonlyArray<{ readonly x: number; readonly y: number; readonly rateHz: number }>;
+}
+
+export interface HotPixelCalibrationState extends PixelCounts {
+  /** Calibration period from the first event, µs. */
+  readonly calibrationUs: number;
+  readonly maxRateHz: number;
+  /** Time of the first event (NaN before it). */
+  startUs: number;
+  /** Time of the last event counted (NaN before it). */
+  lastUs: number;
+}
+
+export function createHotPixelCalibrationState(
+  width: number,
+  height: number,
+  calibrationUs: number,
+  maxRateHz: number,
+): HotPixelCalibrationState {
+  return {
+    width,
+    height,
+    counts: new Uint32Array(width * height),
+    calibrationUs,
+    maxRateHz,
+    startUs: Number.NaN,
+    lastUs: Number.NaN,
+  };
+}
+
+/**
+ * Counts the events of `src` that fall in the calibration period [first event, + calibrationUs);
+ * returns the index of the first event after it (src.length when the whole packet is inside).
+ * An event outside the geometry throws `EventOutOfBoundsError`.
+ */
+export function calibrateHotPixels(src: EventPacket, state: HotPixelCalibrationState): number {
+  if (src.length === 0) return 0;
+  if (Number.isNaN(state.startUs)) state.startUs = src.tUs[0];
+  const counted = countPixelsBefore(src, state.startUs + state.calibrationUs, state);
+  if (counted > 0) state.lastUs = src.tUs[counted - 1];
+  return counted;
+}
+
+/**
+ * Builds the keep mask. When the stream ended during calibration (`streamEnded`), rates use the
+ * span actually seen, last − first + 1 µs (capped at calibrationUs); otherwise calibrationUs.
+ */
+export function finishHotPixelCalibration(
+  state: HotPixelCalibrationState,
+  streamEnded: boolean,
+): HotPixelCalibration {
+  const { width, height, maxRateHz, calibrationUs, startUs, lastUs } = state;
+  const durationUs =
+    streamEnded && !Number.isNaN(lastUs) ? Math.min(calibrationUs, lastUs - startUs + 1) : calibrationUs;
+  const keep = new Uint8Array(width * height);
+  hotPixelMask(state, durationUs, maxRateHz, keep);
+  const hotPixels: { x: number; y: number; rateHz: number }[] = [];
+  for (let k = 0; k < keep.length; k++) {
+    if (keep[k] === 0) {
+      hotPixels.push({
+        x: k % width,
+        y: Math.floor(k / width),
+        rateHz: (state.counts[k] * 1e6) / durationUs,
+      });
+    }
+  }
+  return { width, height, startUs, durationUs, maxRateHz, keep, hotPixels };
+}
+
 export interface RelativeHotPixelState extends PixelCounts {
   /** A pixel is hot when its count > ratio × the largest 4-neighbour count. */
   readonly ratio: number;
