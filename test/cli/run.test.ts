@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineUri } from '../../src/cli/commands/run.ts';
-import { cliChild, cliInProcess as cli } from './serve-cli.ts';
+import { cliInProcess as cli } from './serve-cli.ts';
 import { makeServeFixture, type ServeFixture } from './serve-fixtures.ts';
 
 let fx: ServeFixture;
@@ -22,7 +22,7 @@ describe('offlineUri', () => {
 
 describe('spikestream run', () => {
   it('prints predictions as JSON lines and a summary with accuracy from the labels sidecar', async () => {
-    const r = await cliChild(
+    const r = await cli(
       'run',
       '--model',
       fx.modelDir,

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDecision } from '../../src/cli/commands/serve.ts';
 import { SpikestreamClient } from '../../src/client/index.ts';
 import type { PredictionMessage } from '../../src/protocol/messages.ts';
-import { BIN, startServe } from './serve-cli.ts';
+import { cliInProcess, startServe } from './serve-cli.ts';
 import { makeServeFixture, type ServeFixture } from './serve-fixtures.ts';
 
 const exec = promisify(execFile);
@@ -94,13 +94,14 @@ describe('spikestream serve', () => {
   });
 
   it('names the missing shipped recording when run with no arguments outside a checkout with one', async () => {
+    const cwd = process.cwd();
+    process.chdir(fx.dir);
     try {
-      await exec(process.execPath, [BIN, 'serve'], { cwd: fx.dir });
-      expect.unreachable();
-    } catch (err) {
-      const e = err as { code: number; stderr: string };
-      expect(e.code).toBe(2);
-      expect(e.stderr).toMatch(/shipped recording not found: recordings\/demo-nmnist\.aedat4 does not exist/);
+      const r = await cliInProcess('serve');
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/shipped recording not found: recordings\/demo-nmnist\.aedat4 does not exist/);
+    } finally {
+      process.chdir(cwd);
     }
   });
 });

@@ -162,6 +162,7 @@ async function run(argv: readonly string[]): Promise<number> {
   };
   let interrupted = false;
   let failure: unknown;
+  let onSigint: (() => void) | undefined;
   await new Promise<void>((resolve) => {
     const counted = new Observable<EventPacket>((sub) =>
       source.packets.subscribe({
@@ -207,12 +208,14 @@ async function run(argv: readonly string[]): Promise<number> {
       },
       complete: () => resolve(),
     });
-    process.once('SIGINT', () => {
+    onSigint = () => {
       interrupted = true;
       subscription.unsubscribe();
       resolve();
-    });
+    };
+    process.once('SIGINT', onSigint);
   });
+  if (onSigint) process.off('SIGINT', onSigint);
   flush();
   await source.close();
   if (progress) process.stderr.write('\r\x1b[K');

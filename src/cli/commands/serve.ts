@@ -280,10 +280,15 @@ async function run(argv: readonly string[]): Promise<number> {
       (setup.labels ? `  labels     ${setup.labels.size} intervals (accuracy shown)\n` : '') +
       (token ? '  token      required\n' : ''),
   );
+  const handlers: [NodeJS.Signals, () => void][] = [];
   const signal = await new Promise<string>((resolve) => {
-    process.once('SIGINT', () => resolve('SIGINT'));
-    process.once('SIGTERM', () => resolve('SIGTERM'));
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      const h = (): void => resolve(sig);
+      handlers.push([sig, h]);
+      process.once(sig, h);
+    }
   });
+  for (const [sig, h] of handlers) process.off(sig, h);
   log(`${signal}: closing clients and the source`);
   await server.close(`server shutting down (${signal})`);
   await runner.stop();
