@@ -45,6 +45,8 @@ async function main(): Promise<void> {
     return v;
   };
   const t0 = performance.now();
+  // process.cpuUsage() counts every thread of the process, so worker threads are included.
+  const cpu0 = process.cpuUsage();
   let lastPrint = 0;
   const ds = await loadEventDataset(values.dataset, {
     split: parseSplit(values.split),
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
     },
   });
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   if (ds.generated) process.stderr.write('\n');
   const counts: number[] = [];
   let events = 0;
@@ -86,6 +90,8 @@ async function main(): Promise<void> {
     cache: ds.cachePath,
     generated: ds.generated,
     seconds: Number(seconds.toFixed(1)),
+    cpuSeconds: Number(cpuSeconds.toFixed(1)),
+    cpuMsPerSample: Number(((cpuSeconds * 1000) / Math.max(1, ds.count)).toFixed(2)),
     bytes,
     bytesPerEvent: Number((bytes / Math.max(1, events)).toFixed(2)),
     eventsPerSample: {
@@ -103,7 +109,7 @@ async function main(): Promise<void> {
   else {
     const e = summary.eventsPerSample;
     process.stdout.write(
-      `${summary.dataset} ${summary.split}: ${summary.samples} samples ${summary.generated ? `generated in ${summary.seconds} s` : 'read from cache'}\n` +
+      `${summary.dataset} ${summary.split}: ${summary.samples} samples ${summary.generated ? `generated in ${summary.seconds} s (CPU ${summary.cpuSeconds} s, ${summary.cpuMsPerSample} ms per sample, all threads)` : 'read from cache'}\n` +
         `  cache ${summary.cache} (${(bytes / 1e6).toFixed(1)} MB, ${summary.bytesPerEvent} B/event)\n` +
         `  events/sample min ${e.min}, p5 ${e.p5}, median ${e.median}, mean ${e.mean}, p95 ${e.p95}, max ${e.max}; ON share ${summary.onShare}\n`,
     );
