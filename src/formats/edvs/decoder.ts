@@ -112,7 +112,64 @@ export class EdvsDecoder implements EventDecoder {
     let pos = this.pos;
     let skipped = 0;
     const tsBytes = this.tsBytes;
+    const fixed = tsBytes >= 0;
+    const per = 2 + (fixed ? tsBytes : 0);
+    const e2 = this.tsBits === 16;
+    const flipX = this.flipX;
+    const flipY = this.flipY;
+    let lastRaw = this.lastRaw;
+    let base = this.base;
+    let wraps = 0;
     for (let i = 0; i < n; i++) {
+      // Fast path: a whole fixed-size event in this chunk, decoded in locals.
+      if (pos === 0 && fixed && i + per <= n && !this.rebasePending) {
+        const b0 = chunk[i];
+        if (b0 >= 0x80) {
+          this.inGarbage = false;
+          const b1 = chunk[i + 1];
+          let t: number;
+          if (e2) {
+            const raw = (chunk[i + 2] << 8) | chunk[i + 3];
+            if (raw < lastRaw) {
+              base += 65536;
+              wraps++;
+            }
+            lastRaw = raw;
+            t = base + raw;
+          } else if (per === 2) {
+            t = this.lastT;
+          } else {
+            let raw = 0;
+            for (let k = 2; k < per; k++) raw = raw * 256 + chunk[i + k];
+            this.base = base;
+            t = this.timeOf(raw);
+            base = this.base;
+          }
+          if (out === cap) {
+            b.commit(out - b.length);
+            b.reserve(1024);
+            tCol = b.tUs;
+            xCol = b.x;
+            yCol = b.y;
+            pCol = b.p;
+            cap = tCol.length;
+          }
+          tCol[out] = t;
+          const x = b1 & 0x7f;
+          const y = b0 & 0x7f;
+          xCol[out] = flipX ? EDVS_WIDTH - 1 - x : x;
+          yCol[out] = flipY ? EDVS_HEIGHT - 1 - y : y;
+          pCol[out] = (b1 >> 7) ^ 1;
+          out++;
+          i += per - 1;
+          continue;
+        }
+      }
+      if (e2) {
+        // hand the fast path's clock state to the general path
+        this.lastRaw = lastRaw;
+        this.base = base;
+      }
       const byte = chunk[i];
       if (pos === 0) {
         if (byte < 0x80) {
@@ -172,6 +229,8 @@ export class EdvsDecoder implements EventDecoder {
       }
       // A complete event.
       const t = this.timeOf(this.ts);
+      lastRaw = this.lastRaw;
+      base = this.base;
       if (out === cap) {
         b.commit(out - b.length);
         b.reserve(out + 1024 - b.length);
@@ -188,6 +247,13 @@ export class EdvsDecoder implements EventDecoder {
       out++;
     }
     this.pos = pos;
+    if (e2) {
+      this.lastRaw = lastRaw;
+      this.base = base;
+      // E2 times are non-decreasing by construction (every decrease is a wrap).
+      if (out > b.length) this.lastT = tCol[out - 1];
+    }
+    if (wraps > 0) this.stats.repair('time_wrap', wraps);
     if (skipped > 0) this.stats.skip('resync_bytes', skipped);
     this.stats.bytes += n;
     const made = out - b.length;

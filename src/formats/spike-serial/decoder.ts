@@ -95,46 +95,65 @@ export class SpikeframeDecoder implements EventDecoder {
   push(chunk: Uint8Array): EventPacket {
     const frame = this.frame;
     const base = this.stats.bytes;
-    for (let i = 0; i < chunk.length; i++) {
+    // COBS state in locals for the byte loop; written back before any frame is handled.
+    let frameLen = this.frameLen;
+    let code = this.code;
+    let codeLeft = this.codeLeft;
+    let oversize = this.oversize;
+    const n = chunk.length;
+    for (let i = 0; i < n; i++) {
       const b = chunk[i];
       if (b === 0) {
-        if (this.oversize) {
+        if (oversize) {
           this.stats.skip('oversize_frame');
           this.stats.issue(this.frameStart, 'frame', `longer than ${MAX_FRAME_BYTES} bytes; skipped`);
-        } else if (this.codeLeft !== 0) {
+        } else if (codeLeft !== 0) {
           this.stats.skip('bad_frame');
           this.stats.issue(this.frameStart, 'frame', 'COBS block cut short by the delimiter; skipped');
-        } else if (this.frameLen > 0 || this.code !== 0) {
-          this.onFrame(this.frameLen);
+        } else if (frameLen > 0 || code !== 0) {
+          this.onFrame(frameLen);
         }
-        this.frameLen = 0;
-        this.code = 0;
-        this.codeLeft = 0;
-        this.oversize = false;
+        frameLen = 0;
+        code = 0;
+        codeLeft = 0;
+        oversize = false;
         this.frameStart = base + i + 1;
         continue;
       }
-      if (this.oversize) continue;
-      if (this.codeLeft === 0) {
-        if (this.code !== 0 && this.code < 0xff) {
-          if (this.frameLen === MAX_FRAME_BYTES) {
-            this.oversize = true;
+      if (oversize) continue;
+      if (codeLeft === 0) {
+        if (code !== 0 && code < 0xff) {
+          if (frameLen === MAX_FRAME_BYTES) {
+            oversize = true;
             continue;
           }
-          frame[this.frameLen++] = 0;
+          frame[frameLen++] = 0;
         }
-        this.code = b;
-        this.codeLeft = b - 1;
+        code = b;
+        codeLeft = b - 1;
         continue;
       }
-      if (this.frameLen === MAX_FRAME_BYTES) {
-        this.oversize = true;
+      // Copy the rest of this COBS block at once when it lies in the chunk and contains no 0x00.
+      let run = codeLeft;
+      if (run > n - i) run = n - i;
+      if (frameLen + run > MAX_FRAME_BYTES) {
+        oversize = true;
         continue;
       }
-      frame[this.frameLen++] = b;
-      this.codeLeft--;
+      let k = 0;
+      while (k < run && chunk[i + k] !== 0) {
+        frame[frameLen + k] = chunk[i + k];
+        k++;
+      }
+      frameLen += k;
+      codeLeft -= k;
+      i += k - 1;
     }
-    this.stats.bytes += chunk.length;
+    this.frameLen = frameLen;
+    this.code = code;
+    this.codeLeft = codeLeft;
+    this.oversize = oversize;
+    this.stats.bytes += n;
     return this.builder.take();
   }
 
@@ -292,6 +311,10 @@ export class SpikeframeDecoder implements EventDecoder {
     let out = start;
     let badChannel = 0;
     let problem = '';
+    const channels = this.channels;
+    let offsetUs = this.offsetUs;
+    let lastT = this.lastT;
+    let backwards = 0;
     for (let k = 0; k < count; k++) {
       // varint Δticks
       let delta = 0;
@@ -322,22 +345,22 @@ export class SpikeframeDecoder implements EventDecoder {
       if (problem) break;
       ticks += delta;
       const channel = cs >>> 1;
-      if (channel >= this.channels) {
+      if (channel >= channels) {
         badChannel++;
         continue;
       }
-      let t = (exact ? ticks : Math.floor(ticks * scale)) + this.offsetUs;
+      let t = (exact ? ticks : Math.floor(ticks * scale)) + offsetUs;
       if (this.rebasePending) {
         this.rebasePending = false;
-        this.offsetUs += this.lastT - t;
-        t = this.lastT;
+        offsetUs += lastT - t;
+        t = lastT;
         this.stats.repair('rebase');
       }
-      if (t < this.lastT) {
-        this.stats.repair('time_backwards');
-        t = this.lastT;
+      if (t < lastT) {
+        backwards++;
+        t = lastT;
       }
-      this.lastT = t;
+      lastT = t;
       tCol[out] = t;
       xCol[out] = channel;
       yCol[out] = 0;
@@ -345,6 +368,9 @@ export class SpikeframeDecoder implements EventDecoder {
       out++;
     }
     if (!problem && pos !== body) problem = `${body - pos} bytes left after ${count} events`;
+    this.offsetUs = offsetUs;
+    this.lastT = lastT;
+    if (backwards > 0) this.stats.repair('time_backwards', backwards);
     if (problem) {
       this.stats.skip('bad_frame');
       this.stats.issue(at, 'events', `${problem}; frame dropped`);
