@@ -137,7 +137,7 @@ describe('DAT writer round trip', () => {
         fc.array(fc.nat(), { maxLength: 6 }),
         (packet, cuts) => {
           fc.pre(packet.length === 0 || packet.tUs[0] < 2 ** 32);
-          const bytes = encodeAll(new DatEncoder(), info, [packet]);
+          const bytes = encodeAll(new DatEncoder({ rebaseTime: 'never' }), info, [packet]);
           const whole = decodeChunks(new DatDecoder(), [bytes]);
           expect(packetToArrays(whole.packet)).toEqual(packetToArrays(packet));
           expect(whole.decoder.stats.issueCount).toBe(0);
@@ -166,7 +166,13 @@ describe('DAT writer round trip', () => {
     d.end();
     expect(d.info).toMatchObject({ width: 304, height: 240, geometrySource: 'header' });
     expect(d.info?.metadata?.['Date']).toBe('2020-01-01');
-    expect(() => enc.encode(packetFromArrays([2 ** 32], [1], [1], [1]))).toThrow(/time origin/);
+    const never = new DatEncoder({ rebaseTime: 'never' });
+    never.begin(info);
+    expect(() => never.encode(packetFromArrays([2 ** 32], [1], [1], [1]))).toThrow(/rebaseTime/);
+    const late = encodeAll(new DatEncoder(), info, [
+      packetFromArrays([2 ** 40, 2 ** 40 + 9], [1, 2], [1, 1], [1, 0]),
+    ]);
+    expect(packetToArrays(decodeChunks(new DatDecoder(), [late]).packet).t).toEqual([0, 9]);
     const gap = new DatEncoder();
     gap.begin(info);
     expect(() => gap.encode(packetFromArrays([0, 2 ** 31], [1, 1], [1, 1], [1, 1]))).toThrow(/gap/);

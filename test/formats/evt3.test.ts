@@ -190,7 +190,7 @@ describe('EVT 3.0 writer round trip', () => {
         arbitraryStream({ width: 640, height: 480, maxGap: 2 ** 26 }),
         fc.array(fc.nat(), { maxLength: 6 }),
         (packet, cuts) => {
-          const bytes = encodeAll(new Evt3Encoder(), info, [packet]);
+          const bytes = encodeAll(new Evt3Encoder({ rebaseTime: 'never' }), info, [packet]);
           const whole = decodeChunks(new Evt3Decoder(), [bytes]);
           expect(packetToArrays(whole.packet)).toEqual(packetToArrays(packet));
           expect(whole.decoder.stats.issueCount).toBe(0);
@@ -246,9 +246,27 @@ describe('EVT 3.0 writer round trip', () => {
     expect(() => enc.encode(packetFromArrays([10], [640], [1], [0]))).toThrow(RangeError);
     expect(() => enc.encode(packetFromArrays([1.5], [1], [1], [0]))).toThrow(RangeError);
     expect(() => new Evt3Encoder({ vectorMinRun: 0 })).toThrow(RangeError);
-    const unix = new Evt3Encoder();
+    const unix = new Evt3Encoder({ rebaseTime: 'never' });
     unix.begin(info);
-    expect(() => unix.encode(packetFromArrays([1.7e15], [1], [1], [0]))).toThrow(/time origin/);
+    expect(() => unix.encode(packetFromArrays([1.7e15], [1], [1], [0]))).toThrow(/rebaseTime/);
+    expect(() => new Evt3Encoder({ rebaseTime: 'sometimes' as 'auto' })).toThrow(RangeError);
+    expect(() => new Evt3Encoder({ vectors: 'no' as unknown as boolean })).toThrow(TypeError);
+  });
+
+  it('rebases absolute clocks (Unix µs) by default, or always when asked', () => {
+    const unixT = [1.7e15, 1.7e15 + 5, 1.7e15 + 2 ** 25];
+    const pk = packetFromArrays(unixT, [1, 2, 3], [1, 1, 1], [0, 1, 0]);
+    const auto = decodeChunks(new Evt3Decoder(), [encodeAll(new Evt3Encoder(), info, [pk])]);
+    expect(packetToArrays(auto.packet).t).toEqual([0, 5, 2 ** 25]);
+    const small = packetFromArrays([1000, 1001], [1, 2], [1, 1], [0, 0]);
+    const always = decodeChunks(new Evt3Decoder(), [
+      encodeAll(new Evt3Encoder({ rebaseTime: 'always' }), info, [small]),
+    ]);
+    expect(packetToArrays(always.packet).t).toEqual([0, 1]);
+    const never = decodeChunks(new Evt3Decoder(), [
+      encodeAll(new Evt3Encoder({ vectors: false }), info, [small]),
+    ]);
+    expect(packetToArrays(never.packet).t).toEqual([1000, 1001]);
   });
 
   it('writes a header the decoder reads back, metadata included', () => {

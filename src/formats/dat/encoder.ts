@@ -5,18 +5,30 @@
  *
  * DAT time is a 32-bit µs counter: the first event must be below 2^32 µs and consecutive events
  * less than 2^31 µs apart (so a reader can unwrap); other streams are refused with a RangeError.
+ * Times are written relative to the `rebaseTime` origin (by default 0, or the first event's time
+ * when that is at or past 2^32 µs).
  */
 import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import { copyableMetadata, encodePercentHeader } from '../prophesee-header/header.ts';
+import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 
-export type DatEncoderOptions = EncoderOptions;
+export interface DatEncoderOptions extends EncoderOptions {
+  /** Time origin: 'auto' (default), 'always' or 'never' (see TimeOrigin). */
+  readonly rebaseTime?: RebaseTime;
+}
 
 const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 export class DatEncoder implements EventEncoder {
   private began = false;
+  private readonly origin: TimeOrigin;
+
+  constructor(options: DatEncoderOptions = {}) {
+    this.origin = new TimeOrigin(options.rebaseTime);
+  }
+
   private started = false;
   private lastT = 0;
   private maxX = 1 << 14;
@@ -49,14 +61,16 @@ export class DatEncoder implements EventEncoder {
     const n = packet.length;
     const { tUs, x, y, p } = packet;
     const out = new Uint32Array(2 * n);
+    if (n > 0) this.origin.see(tUs[0]);
+    const origin = this.origin.origin;
     for (let i = 0; i < n; i++) {
-      const t = tUs[i];
+      const t = tUs[i] - origin;
       if (!Number.isInteger(t) || t < 0)
         throw new RangeError(`event ${i}: time ${t} µs is not a non-negative integer`);
       if (!this.started) {
         if (t >= 2 ** 32) {
           throw new RangeError(
-            `event ${i}: DAT stores 32-bit µs times; first event at ${t} µs: subtract a time origin first`,
+            `event ${i}: DAT stores 32-bit µs times; first event at ${t} µs: use rebaseTime 'always' or subtract a time origin`,
           );
         }
         this.started = true;

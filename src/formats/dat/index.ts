@@ -15,7 +15,7 @@ export const datFormat: FormatSpec = {
   createDecoder(options?: DatDecoderOptions) {
     return new DatDecoder(options);
   },
-  createEncoder(_options?: DatEncoderOptions) {
-    return new DatEncoder();
+  createEncoder(options?: DatEncoderOptions) {
+    return new DatEncoder(options);
   },
 };

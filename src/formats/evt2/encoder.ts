@@ -8,6 +8,7 @@ import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import { rawHeader } from '../evt3/encoder.ts';
 import { GrowableWords32 } from '../prophesee-header/growable-words.ts';
+import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 
 /** Largest TIME_HIGH step written (half of the decoder's 2^27 loop threshold). */
@@ -15,7 +16,10 @@ export const EVT2_HIGH_STEP = 2 ** 26;
 const HIGH_RANGE = 2 ** 28;
 const TIME_HIGH = 0x80000000;
 
-export type Evt2EncoderOptions = EncoderOptions;
+export interface Evt2EncoderOptions extends EncoderOptions {
+  /** Time origin: 'auto' (default), 'always' or 'never' (see TimeOrigin). */
+  readonly rebaseTime?: RebaseTime;
+}
 
 /**
  * Time bookkeeping shared by the EVT 2.0 and EVT 2.1 writers: validates event times and writes
@@ -75,6 +79,12 @@ export function checkAddress(i: number, x: number, y: number, p: number, maxX: n
 
 export class Evt2Encoder implements EventEncoder {
   private began = false;
+  private readonly origin: TimeOrigin;
+
+  constructor(options: Evt2EncoderOptions = {}) {
+    this.origin = new TimeOrigin(options.rebaseTime);
+  }
+
   private readonly time = new Evt2TimeWriter();
   private readonly out = new GrowableWords32();
   private readonly push = (word: number): void => this.out.push(word);
@@ -95,8 +105,10 @@ export class Evt2Encoder implements EventEncoder {
     const { tUs, x, y, p } = packet;
     const out = this.out;
     out.reset();
+    if (packet.length > 0) this.origin.see(tUs[0]);
+    const origin = this.origin.origin;
     for (let i = 0; i < packet.length; i++) {
-      const low = this.time.advance(tUs[i], i, this.push);
+      const low = this.time.advance(tUs[i] - origin, i, this.push);
       checkAddress(i, x[i], y[i], p[i], this.maxX, this.maxY);
       out.push(((p[i] << 28) | (low << 22) | (x[i] << 11) | y[i]) >>> 0);
     }

@@ -18,7 +18,7 @@ export const evt2Format: FormatSpec = {
   createDecoder(options?: Evt2DecoderOptions) {
     return new Evt2Decoder(options);
   },
-  createEncoder(_options?: Evt2EncoderOptions) {
-    return new Evt2Encoder();
+  createEncoder(options?: Evt2EncoderOptions) {
+    return new Evt2Encoder(options);
   },
 };

@@ -10,15 +10,19 @@ import { checkAddress, Evt2TimeWriter } from '../evt2/encoder.ts';
 import { rawHeader } from '../evt3/encoder.ts';
 import { GrowableWords32 } from '../prophesee-header/growable-words.ts';
 import type { Evt21Endianness } from '../prophesee-header/raw-header.ts';
+import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 
 export interface Evt21EncoderOptions extends EncoderOptions {
   /** 64-bit word byte order: 'little' (default; whole word LE) or 'legacy' (upper half first). */
   readonly endianness?: Evt21Endianness;
+  /** Time origin: 'auto' (default), 'always' or 'never' (see TimeOrigin). */
+  readonly rebaseTime?: RebaseTime;
 }
 
 export class Evt21Encoder implements EventEncoder {
   private readonly order: Evt21Endianness;
+  private readonly origin: TimeOrigin;
   private began = false;
   private readonly time = new Evt2TimeWriter();
   private readonly out = new GrowableWords32();
@@ -32,6 +36,7 @@ export class Evt21Encoder implements EventEncoder {
       throw new RangeError(`"endianness" must be 'little' or 'legacy', got ${String(e)}`);
     }
     this.order = e;
+    this.origin = new TimeOrigin(options.rebaseTime);
   }
 
   begin(info: StreamInfo): Uint8Array {
@@ -49,10 +54,12 @@ export class Evt21Encoder implements EventEncoder {
     const n = packet.length;
     const { tUs, x, y, p } = packet;
     this.out.reset();
+    if (n > 0) this.origin.see(tUs[0]);
+    const origin = this.origin.origin;
     let i = 0;
     while (i < n) {
       const t = tUs[i];
-      const low = this.time.advance(t, i, this.pushTimeHigh);
+      const low = this.time.advance(t - origin, i, this.pushTimeHigh);
       checkAddress(i, x[i], y[i], p[i], this.maxX, this.maxY);
       const x0 = x[i];
       let mask = 1;

@@ -9,11 +9,14 @@
  * Time is absolute µs. Because EVT 3.0 time is 24 bits (16.78 s) and decoders count loops from
  * TIME_HIGH going back, the writer inserts extra TIME_HIGH words at most 1024 units (4.19 s) apart
  * across long gaps, and from TIME_HIGH 0 up to the first event, so decoding gives back exactly the
- * times written. A jump needing more than 2^18 such words (about 12.7 days) is refused.
+ * times written. A jump needing more than 2^18 such words (about 12.7 days) is refused. Times are
+ * written relative to the `rebaseTime` origin (by default 0, or the first event's time when that
+ * is at or past 2^32 µs).
  */
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import type { EventPacket } from '../../events/packet.ts';
 import { copyableMetadata, encodePercentHeader } from '../prophesee-header/header.ts';
+import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 import { GrowableWords16 } from '../prophesee-header/growable-words.ts';
 
@@ -23,6 +26,10 @@ export interface Evt3EncoderOptions extends EncoderOptions {
    * written as vectors rather than ADDR_X words. Default 3; `Infinity` writes no vectors.
    */
   readonly vectorMinRun?: number;
+  /** Write vector words at all. Default true; false is the same as `vectorMinRun: Infinity`. */
+  readonly vectors?: boolean;
+  /** Time origin: 'auto' (default), 'always' or 'never' (see TimeOrigin). */
+  readonly rebaseTime?: RebaseTime;
 }
 
 /** TIME_HIGH step the writer never exceeds (half of the decoder's 2048-unit loop threshold). */
@@ -40,6 +47,7 @@ export class Evt3Encoder implements EventEncoder {
   private y = -1;
   private lastT = 0;
   private info: StreamInfo | undefined;
+  private readonly time: TimeOrigin;
 
   constructor(options: Evt3EncoderOptions = {}) {
     const run = options.vectorMinRun ?? 3;
@@ -50,7 +58,11 @@ export class Evt3Encoder implements EventEncoder {
     ) {
       throw new RangeError(`"vectorMinRun" must be an integer >= 1 or Infinity, got ${String(run)}`);
     }
-    this.vectorMinRun = run;
+    if (options.vectors !== undefined && typeof options.vectors !== 'boolean') {
+      throw new TypeError(`"vectors" must be a boolean, got ${String(options.vectors)}`);
+    }
+    this.vectorMinRun = options.vectors === false ? Number.POSITIVE_INFINITY : run;
+    this.time = new TimeOrigin(options.rebaseTime);
   }
 
   begin(info: StreamInfo): Uint8Array {
@@ -67,12 +79,14 @@ export class Evt3Encoder implements EventEncoder {
     const { tUs, x, y, p } = packet;
     const out = this.out;
     out.reset();
+    if (n > 0) this.time.see(tUs[0]);
+    const origin = this.time.origin;
     const maxX = Math.min(this.info!.width || 2048, 2048);
     const maxY = Math.min(this.info!.height || 2048, 2048);
     let i = 0;
     while (i < n) {
       const t = tUs[i];
-      this.writeTime(t, i);
+      this.writeTime(t - origin, i);
       const yi = y[i];
       const xi = x[i];
       const pi = p[i];
@@ -113,11 +127,11 @@ export class Evt3Encoder implements EventEncoder {
         out.push(0x4000 | m0);
         if (m1 !== 0 || m2 !== 0) out.push(0x4000 | m1);
         if (m2 !== 0) out.push(0x5000 | m2);
-        this.lastT = t;
+        this.lastT = t - origin;
         i = j;
       } else {
         out.push(0x2000 | (pi << 11) | xi);
-        this.lastT = t;
+        this.lastT = t - origin;
         i++;
       }
     }
@@ -169,7 +183,7 @@ export class Evt3Encoder implements EventEncoder {
     const fillers = Math.ceil(gap / HIGH_STEP) - 1;
     if (fillers > MAX_FILLERS) {
       throw new RangeError(
-        `event ${index}: time jumps ${gap * 4096} µs; EVT 3.0 would need ${fillers} TIME_HIGH words to keep count of its 16.78 s loops; subtract a time origin first`,
+        `event ${index}: time jumps ${gap * 4096} µs; EVT 3.0 would need ${fillers} TIME_HIGH words to keep count of its 16.78 s loops; use rebaseTime 'always' or subtract a time origin`,
       );
     }
     let cur = this.high;
