@@ -3,7 +3,7 @@
  * source error, kernel error, callback throws, early unsubscribe, per-subscription state and
  * state across packet boundaries. Packets are compared as event tuples.
  */
-import { map, type Observable, type OperatorFunction, of } from 'rxjs';
+import { map, type Observable, type OperatorFunction, of, take } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import type { EventPacket } from '../../src/events/packet.ts';
@@ -285,6 +285,24 @@ describe('windowing operators', () => {
         x: { startUs: 0, endUs: 10, events: [[0, 1, 1, 1]] },
       });
       expectSubscriptions(endless.subscriptions).toBe('^---!');
+    });
+  });
+
+  it('a downstream take(1) stops a packet that completes several windows after the first', () => {
+    scheduler().run(({ cold, expectObservable, expectSubscriptions }) => {
+      const source = cold('-a-b', {
+        a: pk([
+          [0, 1, 1, 1],
+          [10, 1, 1, 1],
+          [20, 1, 1, 1],
+          [30, 1, 1, 1],
+        ]),
+        b: pk([[40, 1, 1, 1]]),
+      });
+      expectObservable(source.pipe(sliceByTime({ windowUs: 10 }), take(1), asSlices)).toBe('-(x|)', {
+        x: { startUs: 0, endUs: 10, events: [[0, 1, 1, 1]] },
+      });
+      expectSubscriptions(source.subscriptions).toBe('^!');
     });
   });
 
