@@ -75,11 +75,6 @@ export class CsvDecoder implements EventDecoder {
   /** Largest x and y so far (geometry inferred at the end when nobody gave it). */
   private maxX = -1;
   private maxY = -1;
-  // Result of the last parsed field.
-  private num = 0;
-  private dec = 0;
-  private neg = false;
-  private fieldError = '';
 
   constructor(options: CsvDecoderOptions = {}) {
     this.options = resolveCsvOptions(options);
@@ -267,58 +262,6 @@ export class CsvDecoder implements EventDecoder {
     return true;
   }
 
-  /** Parses one number starting at b[i]; sets num/dec/neg/fieldError; returns the index after it. */
-  private field(b: Uint8Array, i: number, e: number): number {
-    while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
-    let neg = false;
-    if (i < e && (b[i] === 45 || b[i] === 43)) {
-      neg = b[i] === 45;
-      i++;
-    }
-    let m = 0;
-    let d = 0;
-    let digits = 0;
-    let dot = false;
-    for (; i < e; i++) {
-      const c = b[i];
-      if (c >= 48 && c <= 57) {
-        m = m * 10 + (c - 48);
-        digits++;
-        if (dot) d++;
-      } else if (c === 46 && !dot) {
-        dot = true;
-      } else {
-        break;
-      }
-    }
-    this.fieldError = digits === 0 ? 'not a number' : '';
-    if (i < e && (b[i] === 101 || b[i] === 69) && digits > 0) {
-      // Exponent: fold it into the decimal count.
-      i++;
-      let eneg = false;
-      if (i < e && (b[i] === 45 || b[i] === 43)) {
-        eneg = b[i] === 45;
-        i++;
-      }
-      let ex = 0;
-      let edigits = 0;
-      for (; i < e && b[i] >= 48 && b[i] <= 57; i++) {
-        ex = ex * 10 + (b[i] - 48);
-        edigits++;
-      }
-      if (edigits === 0 || ex > 22) this.fieldError = 'not a number';
-      d -= eneg ? -ex : ex;
-      dot = true;
-    }
-    while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
-    if (i < e && b[i] !== COMMA && this.comma) this.fieldError = 'not a number';
-    if (i < e && !this.comma && b[i - 1] !== SPACE && b[i - 1] !== TAB) this.fieldError = 'not a number';
-    this.num = m;
-    this.dec = dot ? d : 0;
-    this.neg = neg;
-    return i;
-  }
-
   /** One data row. */
   private row(b: Uint8Array, s: number, e: number, offset: number): void {
     const roles = this.roles;
@@ -339,14 +282,15 @@ export class CsvDecoder implements EventDecoder {
         i = skipField(b, i, e, this.comma);
         continue;
       }
-      i = this.field(b, i, e);
+      i = parseField(b, i, e, this.comma);
       if (this.comma && i < e) i++; // the comma
-      if (this.fieldError !== '') {
-        this.bad(offset, ROLE_NAMES[role], `${this.fieldError}: "${fieldText(b, start, e)}"`);
+      if (FIELD[F_ERROR] !== 0) {
+        this.bad(offset, ROLE_NAMES[role], `not a number: "${fieldText(b, start, e)}"`);
         return;
       }
-      const m = this.num;
-      const d = this.dec;
+      const m = FIELD[F_NUM];
+      const d = FIELD[F_DEC];
+      const neg = FIELD[F_NEG] !== 0;
       if (role === 0) {
         if (this.scale < 0) {
           this.scale = d !== 0 ? 6 : 0;
@@ -361,12 +305,12 @@ export class CsvDecoder implements EventDecoder {
         }
         const sc = this.scale - d;
         t = sc >= 0 ? m * POW10[sc] : Math.round(m / POW10[-sc]);
-        if (this.neg) t = -t;
+        if (neg) t = -t;
         if (!Number.isFinite(t) || Math.abs(t) > Number.MAX_SAFE_INTEGER) {
           this.bad(offset, 't', `time out of range: "${fieldText(b, start, e)}"`);
           return;
         }
-      } else if (d !== 0 || m > 65535 || (this.neg && role !== 3)) {
+      } else if (d !== 0 || m > 65535 || (neg && role !== 3)) {
         this.bad(offset, ROLE_NAMES[role], `not an integer in [0, 65535]: "${fieldText(b, start, e)}"`);
         return;
       } else if (role === 1) {
@@ -374,7 +318,7 @@ export class CsvDecoder implements EventDecoder {
       } else if (role === 2) {
         y = m;
       } else if (m === 1) {
-        p = this.neg ? 0 : 1; // -1/1 polarity files: -1 is OFF
+        p = neg ? 0 : 1; // -1/1 polarity files: -1 is OFF
       } else if (m === 0) {
         p = 0;
       } else {
@@ -434,6 +378,72 @@ export class CsvDecoder implements EventDecoder {
     this.stats.issue(offset, field, message, true);
     this.stopped = true;
   }
+}
+
+/** Result of the last parseField: mantissa, decimal count, sign, error flag. */
+const FIELD = new Float64Array(4);
+const F_NUM = 0;
+const F_DEC = 1;
+const F_NEG = 2;
+const F_ERROR = 3;
+
+/**
+ * Parses the decimal number starting at b[i] (blanks around it allowed) into FIELD; returns the
+ * index after it (at its separator). A module-level function with a typed-array result keeps
+ * the per-field cost low (no object or string per field).
+ */
+function parseField(b: Uint8Array, i: number, e: number, comma: boolean): number {
+  while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+  let neg = 0;
+  if (i < e && (b[i] === 45 || b[i] === 43)) {
+    neg = b[i] === 45 ? 1 : 0;
+    i++;
+  }
+  let m = 0;
+  let d = 0;
+  let digits = 0;
+  let dot = false;
+  for (; i < e; i++) {
+    const c = b[i];
+    if (c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      if (dot) d++;
+    } else if (c === 46 && !dot) {
+      dot = true;
+    } else {
+      break;
+    }
+  }
+  let error = digits === 0 ? 1 : 0;
+  if (i < e && (b[i] === 101 || b[i] === 69) && digits > 0) {
+    // Exponent: fold it into the decimal count.
+    i++;
+    let eneg = false;
+    if (i < e && (b[i] === 45 || b[i] === 43)) {
+      eneg = b[i] === 45;
+      i++;
+    }
+    let ex = 0;
+    let edigits = 0;
+    for (; i < e && b[i] >= 48 && b[i] <= 57; i++) {
+      ex = ex * 10 + (b[i] - 48);
+      edigits++;
+    }
+    if (edigits === 0 || ex > 22) error = 1;
+    d -= eneg ? -ex : ex;
+    dot = true;
+  }
+  const end = i;
+  while (i < e && (b[i] === SPACE || b[i] === TAB)) i++;
+  if (i < e) {
+    if (comma ? b[i] !== COMMA : i === end) error = 1;
+  }
+  FIELD[F_NUM] = m;
+  FIELD[F_DEC] = dot ? d : 0;
+  FIELD[F_NEG] = neg;
+  FIELD[F_ERROR] = error;
+  return i;
 }
 
 /** Index after the field starting at b[i] and its separator (for ignored columns). */
