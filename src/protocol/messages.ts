@@ -118,6 +118,16 @@ export interface ModelMetrics {
   readonly labelled: number;
 }
 
+/** How often two models on the same stream decide the same class on overlapping windows. */
+export interface ModelAgreement {
+  readonly models: readonly [string, string];
+  /** Prediction pairs with overlapping windows, both with a class. */
+  readonly compared: number;
+  readonly agreed: number;
+  /** agreed / compared, null before any comparison. */
+  readonly rate: number | null;
+}
+
 export interface MetricsMessage {
   readonly type: 'metrics';
   /** Server wall clock, epoch ms. */
@@ -135,6 +145,8 @@ export interface MetricsMessage {
   readonly clients: { readonly connected: number; readonly closedSlow: number; readonly rejected: number };
   /** Messages not delivered to some client because its queue was full, by topic (cumulative). */
   readonly drops: { readonly events: number; readonly predictions: number; readonly metrics: number };
+  /** Agreement between each pair of models (empty with one model). */
+  readonly agreement: readonly ModelAgreement[];
 }
 
 /** Decimated events for display. Columns are typed arrays in memory (bin/arrays on the wire). */

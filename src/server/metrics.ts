@@ -6,7 +6,7 @@
  * Units: latencies are kept in µs for messages and exported in seconds to Prometheus (its
  * convention). decisionUs is model (sensor) time; pipelineUs is wall time; they are never mixed.
  */
-import type { MetricsMessage, ModelMetrics, Topic } from '../protocol/messages.ts';
+import type { MetricsMessage, ModelAgreement, ModelMetrics, Topic } from '../protocol/messages.ts';
 import type { Prediction } from '../protocol/prediction.ts';
 import { Histogram, RecentSamples } from './latency.ts';
 
@@ -50,6 +50,10 @@ export class ServerMetrics {
   readonly sent: Record<Topic, number> = { predictions: 0, metrics: 0, events: 0 };
   /** Malformed client messages answered with an error. */
   badMessages = 0;
+  /** Latest prediction of each model, for agreement between models. */
+  private readonly latest = new Map<string, Prediction>();
+  /** Per model pair ("a\u0000b", names sorted): overlapping predictions compared and agreeing. */
+  private readonly agreement = new Map<string, { compared: number; agreed: number }>();
 
   /** Declares a model so it is listed (with zeros) before its first prediction. */
   addModel(name: string, costTable = ''): void {
@@ -88,6 +92,39 @@ export class ServerMetrics {
       s.labelled++;
       if (p.trueLabel === p.label) s.correct++;
     }
+    this.compareWithOtherModels(p);
+  }
+
+  /**
+   * Agreement between models on one stream: each prediction is compared with every other model's
+   * latest prediction whose window overlaps it (both must have decided a class).
+   */
+  private compareWithOtherModels(p: Prediction): void {
+    if (p.classIndex >= 0) {
+      for (const [model, q] of this.latest) {
+        if (model === p.model || q.classIndex < 0) continue;
+        if (q.windowEndUs <= p.windowStartUs || p.windowEndUs <= q.windowStartUs) continue;
+        const key = model < p.model ? `${model}\u0000${p.model}` : `${p.model}\u0000${model}`;
+        let a = this.agreement.get(key);
+        if (!a) {
+          a = { compared: 0, agreed: 0 };
+          this.agreement.set(key, a);
+        }
+        a.compared++;
+        if (q.label === p.label) a.agreed++;
+      }
+    }
+    this.latest.set(p.model, p);
+  }
+
+  /** Agreement per model pair (see compareWithOtherModels). */
+  agreementMetrics(): ModelAgreement[] {
+    return [...this.agreement.entries()].map(([key, a]) => ({
+      models: key.split('\u0000') as [string, string],
+      compared: a.compared,
+      agreed: a.agreed,
+      rate: a.compared > 0 ? a.agreed / a.compared : null,
+    }));
   }
 
   reject(reason: string): void {
@@ -149,6 +186,7 @@ export class ServerMetrics {
         rejected: Object.values(this.rejected).reduce((a, b) => a + b, 0),
       },
       drops: { ...this.dropped },
+      agreement: this.agreementMetrics(),
     };
   }
 
@@ -229,6 +267,29 @@ export class ServerMetrics {
     family('spikestream_energy_joules_total', 'counter', 'Estimated energy under the named cost table.');
     for (const [model, s] of this.models) {
       sample('spikestream_energy_joules_total', { model, cost_table: s.costTable }, s.energyJ);
+    }
+
+    family(
+      'spikestream_model_pairs_compared_total',
+      'counter',
+      'Overlapping predictions of two models compared.',
+    );
+    family(
+      'spikestream_model_pairs_agreed_total',
+      'counter',
+      'Overlapping predictions of two models with the same label.',
+    );
+    for (const a of this.agreementMetrics()) {
+      sample(
+        'spikestream_model_pairs_compared_total',
+        { model_a: a.models[0], model_b: a.models[1] },
+        a.compared,
+      );
+      sample(
+        'spikestream_model_pairs_agreed_total',
+        { model_a: a.models[0], model_b: a.models[1] },
+        a.agreed,
+      );
     }
 
     family('spikestream_clients', 'gauge', 'Connected WebSocket clients.');

@@ -354,6 +354,26 @@ describe('StreamServer HTTP', () => {
     }
   });
 
+  it('measures agreement between models on overlapping windows', async () => {
+    ts = await startServer({ metricsIntervalMs: 20 });
+    const a = (i: number, label: string, start: number, end: number) => ({
+      ...makePrediction(i, 'ttfs'),
+      label,
+      windowStartUs: start,
+      windowEndUs: end,
+    });
+    ts.server.publishPrediction(a(1, '3', 0, 100));
+    ts.server.publishPrediction({ ...a(2, '3', 0, 1000), model: 'relaxed' }); // overlaps, agrees
+    ts.server.publishPrediction(a(3, '4', 900, 1000)); // overlaps relaxed's, disagrees
+    ts.server.publishPrediction({ ...a(4, '5', 5000, 6000), model: 'relaxed' }); // no overlap
+    expect(ts.server.metrics.message().agreement).toEqual([
+      { models: ['relaxed', 'ttfs'], compared: 2, agreed: 1, rate: 0.5 },
+    ]);
+    const text = await (await fetch(`${ts.url}/metrics`)).text();
+    expect(text).toContain('spikestream_model_pairs_compared_total{model_a="relaxed",model_b="ttfs"} 2');
+    expect(text).toContain('spikestream_model_pairs_agreed_total{model_a="relaxed",model_b="ttfs"} 1');
+  });
+
   it('guards /metrics and /api with the token but leaves healthz and the dashboard open', async () => {
     ts = await startServer({ token: 'tok', models });
     expect((await fetch(`${ts.url}/metrics`)).status).toBe(401);

@@ -144,6 +144,10 @@ function onMetrics(msg) {
     const view = modelView(m.model);
     view.statsEl.textContent = `${m.predictions} predictions · p50 ${fmt(m.pipelineUs.p50)} µs`;
   }
+  for (const a of msg.agreement ?? []) {
+    const rate = a.rate === null ? '–' : `${(100 * a.rate).toFixed(1)} % of ${a.compared}`;
+    rows.push([`agreement ${a.models[0]} / ${a.models[1]}`, rate]);
+  }
   const body = $('counters').tBodies[0];
   body.replaceChildren(
     ...rows.map(([k, v]) => {
