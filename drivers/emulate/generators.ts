@@ -43,10 +43,21 @@ export function sceneGenerator(cfg: EmulateConfig): EventGenerator {
 export interface SaccadePlan {
   readonly images: ImageDataset;
   readonly first: number;
+  /** Images per pass. */
   readonly count: number;
+  /** Passes in all (Infinity = endless). */
+  readonly passes: number;
   readonly periodUs: number;
+  /**
+   * The labels of every image shown, or of the first pass only when the source loops forever
+   * (then `timelinePeriodUs` gives the length of one pass).
+   */
   readonly timeline: LabelTimeline;
+  readonly timelinePeriodUs?: number;
 }
+
+/** Most label segments listed in a timeline (a finite loop beyond this is refused). */
+const MAX_TIMELINE_SEGMENTS = 200_000;
 
 export function planSaccades(cfg: EmulateConfig): SaccadePlan {
   const images = loadImageDataset(cfg.dataset, { split: cfg.split, limit: cfg.start + cfg.count });
@@ -56,12 +67,19 @@ export function planSaccades(cfg: EmulateConfig): SaccadePlan {
     );
   }
   const count = Math.min(cfg.count, images.count - cfg.start);
+  const passes = cfg.loop + 1;
   const periodUs = SACCADE_DURATION_US + cfg.gapUs;
+  const listed = Number.isFinite(passes) ? count * passes : count;
+  const shown = Math.min(listed, Math.ceil(cfg.durationUs / periodUs));
+  if (shown > MAX_TIMELINE_SEGMENTS) {
+    throw new RangeError(
+      `emulate: ${shown} images (count × (loop + 1)) exceed ${MAX_TIMELINE_SEGMENTS}; use loop=inf or a shorter duration`,
+    );
+  }
   const labels: LabelSegment[] = [];
-  for (let k = 0; k < count; k++) {
+  for (let k = 0; k < shown; k++) {
     const startUs = k * periodUs;
-    if (startUs >= cfg.durationUs) break;
-    const classIndex = images.labels[cfg.start + k];
+    const classIndex = images.labels[cfg.start + (k % count)];
     labels.push({
       startUs,
       endUs: startUs + SACCADE_DURATION_US,
@@ -69,17 +87,27 @@ export function planSaccades(cfg: EmulateConfig): SaccadePlan {
       classIndex,
     });
   }
-  return { images, first: cfg.start, count, periodUs, timeline: { classNames: images.classNames, labels } };
+  return {
+    images,
+    first: cfg.start,
+    count,
+    passes,
+    periodUs,
+    timeline: { classNames: images.classNames, labels },
+    ...(Number.isFinite(passes) ? {} : { timelinePeriodUs: count * periodUs }),
+  };
 }
 
 /**
- * Digit after digit: image k of the plan is shown during [k·period, k·period + 315 ms), its
- * pixel model seeded with deriveSeed(seed, start + k) — the same events (shifted in time) as
- * sample start + k of the emulated N-MNIST data set with that seed.
+ * Image after image: shown image j (pass p = ⌊j / count⌋, image k = j mod count) occupies
+ * [j·period, j·period + 315 ms). Its pixel model is seeded with deriveSeed(seed, start + k) in the
+ * first pass — the same events (shifted in time) as sample start + k of the emulated N-MNIST data
+ * set with that seed — and with deriveSeed(deriveSeed(seed, p), start + k) in later passes.
  */
 export function saccadeGenerator(cfg: EmulateConfig, plan: SaccadePlan): EventGenerator {
-  const { images, first, count, periodUs } = plan;
-  const endUs = Math.min(cfg.durationUs, count > 0 ? (count - 1) * periodUs + SACCADE_DURATION_US : 0);
+  const { images, first, count, periodUs, passes } = plan;
+  const total = count * passes;
+  const endUs = Math.min(cfg.durationUs, total > 0 ? (total - 1) * periodUs + SACCADE_DURATION_US : 0);
   let next = 0;
   let current = new PacketBuilder(1).take();
   let index = 0;
@@ -88,7 +116,7 @@ export function saccadeGenerator(cfg: EmulateConfig, plan: SaccadePlan): EventGe
     produce(untilUs: number, out: PacketBuilder): void {
       const until = Math.min(untilUs, endUs);
       for (;;) {
-        // Copy the due part of the digit on show.
+        // Copy the due part of the image on show.
         let end = index;
         while (end < current.length && current.tUs[end] <= until) end++;
         if (end > index) {
@@ -101,13 +129,16 @@ export function saccadeGenerator(cfg: EmulateConfig, plan: SaccadePlan): EventGe
           out.commit(end - index);
           index = end;
         }
-        if (index < current.length || next >= count || next * periodUs > until) return;
+        if (index < current.length || next >= total || next * periodUs > until) return;
+        const pass = Math.floor(next / count);
+        const k = first + (next % count);
+        const passSeed = pass === 0 ? cfg.seed : deriveSeed(cfg.seed, pass);
         const builder = new PacketBuilder(16_384);
-        renderSaccadeInto(images.image(first + next), images.width, images.height, builder, next * periodUs, {
+        renderSaccadeInto(images.image(k), images.width, images.height, builder, next * periodUs, {
           blackLevel: cfg.blackLevel,
           whiteLevel: cfg.whiteLevel,
           frameRateHz: cfg.frameRateHz,
-          pixel: { ...cfg.pixel, seed: deriveSeed(cfg.seed, first + next) },
+          pixel: { ...cfg.pixel, seed: deriveSeed(passSeed, k) },
         });
         current = builder.take();
         index = 0;

@@ -41,8 +41,10 @@ export interface EmulateSourceOptions extends SourceOptions {
 /** An emulated source; saccade sources also carry their label timeline. */
 export interface EmulatedSource extends OpenedSource {
   readonly config: EmulateConfig;
-  /** Which label is on show when (saccade sources only). */
+  /** Which label is on show when (saccade sources only; the first pass only when looping forever). */
   readonly labelTimeline?: LabelTimeline;
+  /** With loop=inf: the timeline repeats every this many µs. */
+  readonly labelTimelinePeriodUs?: number;
 }
 
 /** Wall-clock ms of generation after which speed-0 playback yields to the event loop. */
@@ -60,6 +62,7 @@ export async function openEmulatedSource(
     metadata.dataset = cfg.dataset;
     metadata.split = cfg.split;
     metadata.labelTimeline = labelTimelineToJson(plan.timeline);
+    if (plan.timelinePeriodUs !== undefined) metadata.labelTimelinePeriodUs = String(plan.timelinePeriodUs);
   }
   const info = makeStreamInfo({
     width: cfg.width,
@@ -157,6 +160,7 @@ export async function openEmulatedSource(
     stats,
     config: cfg,
     labelTimeline: plan?.timeline,
+    labelTimelinePeriodUs: plan?.timelinePeriodUs,
     async close(): Promise<void> {
       if (closed) return;
       closed = true;

@@ -39,6 +39,7 @@ export const EMULATE_PARAMS: Readonly<Record<string, string>> = {
   split: 'saccade: train | validation | test (default) | train-full',
   start: 'saccade: index of the first image in the split (default 0)',
   count: 'saccade: number of images (default 100)',
+  loop: 'saccade: extra passes over the images: 0 (default), N, or inf (pass p > 0 reseeds the noise)',
   gap_ms: 'saccade: blank time between images, ms (default 50)',
   black: 'saccade: luma of grey 0 (default 0.2)',
   white: 'saccade: luma of grey 1 (default 1)',
@@ -67,6 +68,8 @@ export interface EmulateConfig {
   readonly split: SplitName;
   readonly start: number;
   readonly count: number;
+  /** Extra passes over the images (Infinity = endless). */
+  readonly loop: number;
   readonly gapUs: number;
   readonly blackLevel: number;
   readonly whiteLevel: number;
@@ -118,6 +121,7 @@ export function parseEmulateUri(url: URL, defaults: { width?: number; height?: n
     split: kind === 'saccade' ? splitParam(q.string('split') ?? 'test') : 'test',
     start: kind === 'saccade' ? q.int('start', 0, 0, 1e7) : 0,
     count: kind === 'saccade' ? q.int('count', 100, 1, 1e7) : 0,
+    loop: kind === 'saccade' ? loopParam(q) : 0,
     gapUs: kind === 'saccade' ? q.number('gap_ms', 50, 0, 3_600_000) * 1000 : 0,
     blackLevel: kind === 'saccade' ? q.number('black', 0.2, 0, 1) : 0.2,
     whiteLevel: kind === 'saccade' ? q.number('white', 1, 0, 1) : 1,
@@ -129,6 +133,12 @@ export function parseEmulateUri(url: URL, defaults: { width?: number; height?: n
   }
   q.rejectUnknown();
   return cfg;
+}
+
+function loopParam(q: UriParams): number {
+  const raw = q.string('loop');
+  if (raw === 'inf' || raw === 'infinity') return Number.POSITIVE_INFINITY;
+  return q.int('loop', 0, 0, 1e6);
 }
 
 function splitParam(raw: string): SplitName {

@@ -97,6 +97,32 @@ describe('emulate: driver', () => {
     expect(outside).toBe(0);
   });
 
+  it('loops over the images, reseeding later passes, with the timeline of every pass', async () => {
+    const src = await openSource('emulate:saccade?count=2&loop=1&gap_ms=0&speed=0&packet_ms=50');
+    const all = concatPackets(await lastValueFrom(src.packets.pipe(toArray())));
+    const timeline = parseLabelTimeline(src.info.metadata?.labelTimeline ?? '');
+    expect(timeline.labels.map((s) => s.startUs)).toEqual([0, 315_000, 630_000, 945_000]);
+    expect(timeline.labels[2].label).toBe(timeline.labels[0].label);
+    const between = (a: number, b: number) => {
+      let n = 0;
+      while (n < all.length && all.tUs[n] <= a) n++;
+      let m = n;
+      while (m < all.length && all.tUs[m] <= b) m++;
+      return slicePacket(all, n, m);
+    };
+    const pass0 = between(0, 315_000);
+    const pass1 = between(630_000, 945_000);
+    expect(Math.abs(pass1.length - pass0.length)).toBeLessThan(0.1 * pass0.length);
+    expect(pass1.length === pass0.length && packetsEqual(pass0, pass1)).toBe(false);
+    await src.close();
+
+    const endless = await openSource('emulate:saccade?count=3&loop=inf&gap_ms=35');
+    expect(endless.info.metadata?.labelTimelinePeriodUs).toBe(String(3 * 350_000));
+    expect(parseLabelTimeline(endless.info.metadata?.labelTimeline ?? '').labels).toHaveLength(3);
+    await endless.close();
+    await expect(openSource('emulate:saccade?count=100&loop=5000')).rejects.toThrow(/loop=inf/);
+  });
+
   it('close() completes open subscriptions', async () => {
     const src = await openSource('emulate:bar?speed=1');
     const done = firstValueFrom(src.packets.pipe(toArray()));
