@@ -207,3 +207,15 @@ describe('DAT and RAW metadata', () => {
     expect(datFormat.detect(back)).toBe(0);
   });
 });
+
+describe('DAT writer bytes (hand-checked against the layout)', () => {
+  it('writes the header, type 0 / size 8, then t and x | y << 14 | p << 28', () => {
+    const enc = new DatEncoder();
+    const head = enc.begin(infoOf('dat', 304, 240));
+    const text = '% Data file containing Event2D events.\n% Version 2\n% Height 240\n% Width 304\n% end\n';
+    expect(Array.from(head)).toEqual([...Array.from(ascii(text)), 0, 8]);
+    const bytes = enc.encode(packetFromArrays([7], [300], [200], [1]));
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    expect([dv.getUint32(0, true), dv.getUint32(4, true)]).toEqual([7, 0x1032012c]);
+  });
+});

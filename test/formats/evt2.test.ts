@@ -146,3 +146,16 @@ describe('EVT 2.0 writer round trip', () => {
     expect(() => enc.encode(packetFromArrays([-1], [1], [0], [0]))).toThrow(RangeError);
   });
 });
+
+describe('EVT 2.0 writer bytes (hand-checked against the layout)', () => {
+  it('writes TIME_HIGH then CD words with type, ts low 6 bits, x and y in place', () => {
+    const enc = new Evt2Encoder();
+    expect(new TextDecoder().decode(enc.begin(infoOf('evt2', 640, 480)))).toBe(
+      '% evt 2.0\n% format EVT2;height=480;width=640\n% geometry 640x480\n% end\n',
+    );
+    const bytes = enc.encode(packetFromArrays([5, 130], [3, 4], [2, 5], [1, 0]));
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const words = Array.from({ length: bytes.length / 4 }, (_, i) => dv.getUint32(4 * i, true));
+    expect(words).toEqual([0x80000000, 0x11401802, 0x80000002, 0x00802005]);
+  });
+});

@@ -165,3 +165,22 @@ describe('EVT 2.1 writer round trip', () => {
     expect(body.length).toBe(8 * 3);
   });
 });
+
+describe('EVT 2.1 writer bytes (hand-checked against the layout)', () => {
+  it('writes one masked word per run, halves ordered by endianness', () => {
+    const pk = packetFromArrays([5, 5, 5], [3, 4, 10], [2, 2, 2], [1, 1, 1]);
+    const halves = (order: 'little' | 'legacy') => {
+      const enc = new Evt21Encoder({ endianness: order });
+      enc.begin(infoOf('evt21', 640, 480));
+      const bytes = enc.encode(pk);
+      const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      return Array.from({ length: bytes.length / 4 }, (_, i) => dv.getUint32(4 * i, true));
+    };
+    expect(halves('little')).toEqual([0, 0x80000000, 0x83, 0x11401802]);
+    expect(halves('legacy')).toEqual([0x80000000, 0, 0x11401802, 0x83]);
+    const enc = new Evt21Encoder({ endianness: 'legacy' });
+    expect(new TextDecoder().decode(enc.begin(infoOf('evt21', 640, 480)))).toContain(
+      '% format EVT21;height=480;width=640;endianness=legacy\n',
+    );
+  });
+});

@@ -281,3 +281,27 @@ describe('EVT 3.0 writer round trip', () => {
     expect(dec.info?.metadata?.['serial_number']).toBe('00ca0009');
   });
 });
+
+describe('EVT 3.0 writer bytes (hand-checked against the layout)', () => {
+  it('writes exactly the expected words, fillers and vectors included', () => {
+    const enc = new Evt3Encoder({ rebaseTime: 'never' });
+    const header = new TextDecoder().decode(enc.begin(infoOf('evt3', 640, 480)));
+    expect(header).toBe('% evt 3.0\n% format EVT3;height=480;width=640\n% geometry 640x480\n% end\n');
+    const pk = packetFromArrays(
+      [5, 5, 5, 5, 100000, 20000000, 20000000],
+      [10, 11, 13, 40, 3, 7, 8],
+      [1, 1, 1, 1, 2, 3, 3],
+      [1, 1, 1, 1, 0, 1, 0],
+    );
+    const bytes = enc.encode(pk);
+    const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    const words = Array.from({ length: bytes.length / 2 }, (_, i) => dv.getUint16(2 * i, true));
+    // t=5: TIME_HIGH 0, TIME_LOW 5, ADDR_Y 1, VECT_BASE_X 10 ON, VECT_12 {0,1,3}, VECT_12 {}, VECT_8 {6}.
+    // t=100000 = 24*4096 + 1696: TIME_HIGH 24, TIME_LOW 0x6a0, ADDR_Y 2, ADDR_X 3 OFF.
+    // t=20000000 = 4882*4096 + 3328: fillers 1048, 2072, 3096, 4120 (raw 24), TIME_HIGH 4882 & 0xfff.
+    expect(words).toEqual([
+      0x8000, 0x6005, 0x0001, 0x380a, 0x400b, 0x4000, 0x5040, 0x8018, 0x66a0, 0x0002, 0x2003, 0x8418, 0x8818,
+      0x8c18, 0x8018, 0x8312, 0x6d00, 0x0003, 0x2807, 0x2008,
+    ]);
+  });
+});
