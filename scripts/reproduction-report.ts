@@ -95,7 +95,7 @@ for (const pair of PAIRS) {
     reports.set(name, evaluate(model, test));
   }
   lines.push(`## ${pair.dataset}`, '');
-  lines.push('| | ' + have.join(' | ') + ' |', '|---|' + have.map(() => '---|').join(''));
+  lines.push(`| | ${have.join(' | ')} |`, `|---|${have.map(() => '---|').join('')}`);
   const row = (label: string, fn: (r: EvalReport, m: ModelSpec) => string) =>
     lines.push(`| ${label} | ${have.map((n) => fn(reports.get(n)!, models.get(n)!)).join(' | ')} |`);
   row('architecture', (_r, m) =>
