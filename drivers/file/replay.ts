@@ -134,7 +134,10 @@ export function replayFile(
       const prevRepaired: Record<string, number> = {};
       for (let pass = 0; !stopped && pass <= o.loop; pass++) {
         recording = await openRecording(path, options);
-        if (stopped) break;
+        if (stopped) {
+          await recording.close();
+          break;
+        }
         let threshold = Number.NaN;
         let passStarted = false;
         for (;;) {

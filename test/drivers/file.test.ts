@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, type Observable, take, toArray, VirtualTimeScheduler } from 'rxjs';
@@ -196,5 +196,43 @@ describe('file driver', () => {
     expect(src.info.format).toBe('nmnist');
     await src.close();
     await expect(openSource(join(dir, 'missing.bin'))).rejects.toThrow(/no such file/);
+  });
+});
+
+describe('file driver life cycle', () => {
+  const openFds = (): number => readdirSync('/proc/self/fd').length;
+
+  it('paces in real time with the default scheduler', async () => {
+    const path = writeNmnist('rt.bin', 11, 6000); // 0 .. 60 ms
+    const src = await fileDriver.open(new URL(`file://${path}?speed=1`));
+    const t0 = performance.now();
+    const packets = await firstValueFrom(src.packets.pipe(toArray()));
+    const elapsed = performance.now() - t0;
+    expect(concatPackets(packets).length).toBe(11);
+    expect(elapsed).toBeGreaterThanOrEqual(55);
+    expect(packets.length).toBeGreaterThan(5);
+    await src.close();
+  });
+
+  it('close() ends an active replay, reports the status, and leaves no file open', async () => {
+    const path = writeNmnist('close.bin', 1000, 1000); // 1 s
+    const before = openFds();
+    const src = await fileDriver.open(new URL(`file://${path}?speed=1&loop=inf`));
+    const states: string[] = [];
+    src.status.subscribe((s) => states.push(s.state));
+    let got = 0;
+    let completed = false;
+    src.packets.subscribe({ next: (p) => (got += p.length), complete: () => (completed = true) });
+    await new Promise((r) => setTimeout(r, 30));
+    await src.close();
+    await src.close(); // idempotent
+    await new Promise((r) => setTimeout(r, 30));
+    const after = got;
+    await new Promise((r) => setTimeout(r, 30));
+    expect(got).toBe(after);
+    expect(got).toBeGreaterThan(0);
+    expect(completed).toBe(false);
+    expect(states).toEqual(['open', 'closed']);
+    expect(openFds()).toBe(before);
   });
 });
