@@ -12,7 +12,7 @@
  *    stamped with arrivalMs, through a TTFS classifier on 10 ms windows. Baseline: wall time from
  *    arrival to the end of the push of the same packets through a mapping-only pass.
  *
- * Uses the shipped models (models/nmnist-relaxed, models/nmnist-ttfs) when they exist, else
+ * Uses the shipped models (models/nmnist-emulated-relaxed, -ttfs) when they exist, else
  * networks of the same shape with seeded random weights (said in the row note).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -72,8 +72,9 @@ function syntheticModel(kind: 'relaxed' | 'ttfs', seed: number): ModelSpec {
 }
 
 function modelFor(kind: 'relaxed' | 'ttfs'): { model: ModelSpec; note: string } {
-  const dir = join(root, 'models', `nmnist-${kind}`);
-  if (existsSync(join(dir, 'model.json'))) return { model: loadModel(dir), note: `models/nmnist-${kind}` };
+  const dir = join(root, 'models', `nmnist-emulated-${kind}`);
+  if (existsSync(join(dir, 'model.json')))
+    return { model: loadModel(dir), note: `models/nmnist-emulated-${kind}` };
   return {
     model: syntheticModel(kind, kind === 'relaxed' ? 2 : 3),
     note: 'synthetic 2x34x34-400-10 (no shipped model yet)',

@@ -3,6 +3,7 @@
  * arguments it serves the shipped demo recording, looped in real time, through the shipped models.
  */
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { openSource, parseSourceUri } from '../../../drivers/index.ts';
 import { resolveCostTable } from '../../energy/cost-tables.ts';
@@ -22,8 +23,14 @@ import { StreamServer } from '../../server/server.ts';
 import { SourceRunner } from '../../server/source-runner.ts';
 import type { CliCommand } from '../command.ts';
 
-/** Models served when no --model is given (made by the trainer; see models/README.md). */
-export const DEFAULT_MODEL_DIRS: readonly string[] = ['models/nmnist-ttfs', 'models/nmnist-relaxed'];
+/**
+ * Models served when no --model is given (made by scripts/train-models.sh; see models/README.md).
+ * Those present are served; none present is an error naming them.
+ */
+export const DEFAULT_MODEL_DIRS: readonly string[] = [
+  'models/nmnist-emulated-ttfs',
+  'models/nmnist-emulated-relaxed',
+];
 /** Recording served when no --source is given (made by scripts/make-demo-recording.ts). */
 export const DEFAULT_SOURCE_PATH = 'recordings/demo-nmnist.aedat4';
 export const DEFAULT_SOURCE = `file:${DEFAULT_SOURCE_PATH}?speed=1&loop=inf`;
@@ -204,7 +211,16 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const modelArgs = values.model as string[] | undefined;
   const sourceArg = values.source as string | undefined;
-  const modelDirs = modelArgs && modelArgs.length > 0 ? modelArgs : DEFAULT_MODEL_DIRS;
+  let modelDirs: readonly string[] = modelArgs && modelArgs.length > 0 ? modelArgs : DEFAULT_MODEL_DIRS;
+  if (modelDirs === DEFAULT_MODEL_DIRS) {
+    const present = DEFAULT_MODEL_DIRS.filter((d) => existsSync(join(d, 'model.json')));
+    if (present.length === 0) {
+      throw new UsageError(
+        `shipped models not found: none of ${DEFAULT_MODEL_DIRS.map((d) => join(d, 'model.json')).join(', ')} exists (train them with scripts/train-models.sh, or pass --model DIR)`,
+      );
+    }
+    modelDirs = present;
+  }
   const sourceUri = sourceArg ?? DEFAULT_SOURCE;
   if (sourceArg === undefined && !existsSync(DEFAULT_SOURCE_PATH)) {
     throw new UsageError(
