@@ -91,6 +91,54 @@ export class SpikeLog {
     else this.indexSort(from);
   }
 
+  /**
+   * Bucket pass for `indexSort`: spreads positions 0..n−1 of `keys` into n equal-width time buckets
+   * (stable), writing the permutation to `order` and the times to `sortedKeys`. Returns false when
+   * a bucket is crowded (clustered times), leaving the caller to merge sort instead.
+   */
+  private bucketPass(n: number, keys: Float64Array, sortedKeys: Float64Array, order: Int32Array): boolean {
+    let lo = keys[0];
+    let hi = keys[0];
+    for (let k = 1; k < n; k++) {
+      const t = keys[k];
+      if (t < lo) lo = t;
+      else if (t > hi) hi = t;
+    }
+    const counts = this.bucketCounts;
+    counts.fill(0, 0, n + 1);
+    const scale = n / (hi - lo);
+    for (let k = 0; k < n; k++) {
+      let q = ((keys[k] - lo) * scale) | 0;
+      if (q >= n) q = n - 1;
+      counts[q + 1]++;
+    }
+    for (let q = 0; q < n; q++) {
+      if (counts[q + 1] > 48) return false;
+      counts[q + 1] += counts[q];
+    }
+    for (let k = 0; k < n; k++) {
+      let q = ((keys[k] - lo) * scale) | 0;
+      if (q >= n) q = n - 1;
+      const at = counts[q]++;
+      order[at] = k;
+      sortedKeys[at] = keys[k];
+    }
+    // buckets are in order; a stable insertion sort only moves entries within their bucket
+    for (let k = 1; k < n; k++) {
+      const t = sortedKeys[k];
+      const o = order[k];
+      let m = k - 1;
+      while (m >= 0 && sortedKeys[m] > t) {
+        sortedKeys[m + 1] = sortedKeys[m];
+        order[m + 1] = order[m];
+        m--;
+      }
+      sortedKeys[m + 1] = t;
+      order[m + 1] = o;
+    }
+    return true;
+  }
+
   private insertionSort(from: number): void {
     const { times, neurons, aNorm, xNorm } = this;
     for (let k = from + 1; k < this.count; k++) {
@@ -124,8 +172,9 @@ export class SpikeLog {
   private order2 = new Int32Array(0);
   private columnF64 = new Float64Array(0);
   private columnI32 = new Int32Array(0);
+  private bucketCounts = new Int32Array(0);
 
-  /** Stable bottom-up merge sort of [from, count) by time through a permutation, then applied to every column. */
+  /** Stable sort of [from, count) by time through a permutation (bucket pass, or merge sort when times cluster). */
   private indexSort(from: number): void {
     const n = this.count - from;
     if (this.keys.length < n) {
@@ -136,15 +185,35 @@ export class SpikeLog {
       this.order2 = new Int32Array(cap);
       this.columnF64 = new Float64Array(cap);
       this.columnI32 = new Int32Array(cap);
+      this.bucketCounts = new Int32Array(cap + 1);
     }
     let keys = this.keys;
-    let keys2 = this.keys2;
+    const keys2 = this.keys2;
     let order = this.order;
-    let order2 = this.order2;
+    const order2 = this.order2;
     for (let k = 0; k < n; k++) {
       keys[k] = this.times[from + k];
       order[k] = k;
     }
+    if (this.bucketPass(n, keys, keys2, order2)) {
+      keys = keys2;
+      order = order2;
+    } else {
+      this.mergeSort(n, keys, keys2, order, order2);
+    }
+    this.applyOrder(from, n, order);
+  }
+
+  /** Stable bottom-up merge sort of (keys, order); the result is written back into keys/order. */
+  private mergeSort(
+    n: number,
+    keys: Float64Array,
+    keys2: Float64Array,
+    order: Int32Array,
+    order2: Int32Array,
+  ): void {
+    const k0 = keys;
+    const o0 = order;
     for (let width = 1; width < n; width *= 2) {
       for (let lo = 0; lo < n; lo += 2 * width) {
         const mid = Math.min(lo + width, n);
@@ -177,12 +246,20 @@ export class SpikeLog {
       order = order2;
       order2 = to;
     }
-    // keys is now the sorted times; permute the other columns
-    this.times.set(keys.subarray(0, n), from);
+    if (keys !== k0) {
+      k0.set(keys.subarray(0, n));
+      o0.set(order.subarray(0, n));
+    }
+  }
+
+  /** Applies the permutation `order` (sorted position → original position) to every column. */
+  private applyOrder(from: number, n: number, order: Int32Array): void {
+    const cf = this.columnF64;
+    for (let k = 0; k < n; k++) cf[k] = this.times[from + order[k]];
+    this.times.set(cf.subarray(0, n), from);
     const ci = this.columnI32;
     for (let k = 0; k < n; k++) ci[k] = this.neurons[from + order[k]];
     this.neurons.set(ci.subarray(0, n), from);
-    const cf = this.columnF64;
     for (const col of [this.aNorm, this.xNorm]) {
       if (!col) continue;
       for (let k = 0; k < n; k++) cf[k] = col[from + order[k]];

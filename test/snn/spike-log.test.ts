@@ -32,3 +32,17 @@ describe('SpikeLog.sortFrom', () => {
     );
   });
 });
+
+describe('SpikeLog.sortFrom with clustered times', () => {
+  it('falls back to a merge sort when times crowd one bucket, still stable', () => {
+    const log = new SpikeLog(4);
+    // 200 spikes within 1e-9 of each other plus one far outlier: every bucket pass is crowded
+    for (let k = 0; k < 200; k++) log.push(1 + ((k * 7919) % 200) * 1e-11, k);
+    log.push(0, 999);
+    log.push(5, 1000);
+    log.sortFrom(0);
+    expect(log.neurons[0]).toBe(999);
+    expect(log.neurons[201]).toBe(1000);
+    for (let k = 1; k < log.count; k++) expect(log.times[k]).toBeGreaterThanOrEqual(log.times[k - 1]);
+  });
+});

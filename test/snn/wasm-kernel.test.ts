@@ -11,16 +11,16 @@ describe('dense WebAssembly SIMD kernel', () => {
   it('is available on this Node', () => {
     expect(denseKernelAvailable()).toBe(true);
     const net = compileNetwork(
-      randomDense(1, 3, [3], () => ({ tauS: 1, threshold: 1, maxSpikes: 1 })),
+      randomDense(1, 3, [16], () => ({ tauS: 1, threshold: 1, maxSpikes: 1 })),
       { kernel: 'wasm' },
     );
     expect(net.kernel).toBe('wasm');
   });
 
   for (const [label, caps, sizes] of [
-    ['TTFS, odd sizes', [1, 1], [31, 7]],
-    ['relaxed, even sizes', [9, 12], [40, 10]],
-    ['relaxed, odd sizes', [5, 5], [33, 5]],
+    ['TTFS, odd sizes', [1, 1], [31, 17]],
+    ['relaxed, even sizes', [9, 12], [40, 16]],
+    ['relaxed, odd sizes', [5, 5], [33, 19]],
   ] as const) {
     it(`gives bit-identical spikes to the JS loops (${label})`, () => {
       for (const seed of [1, 2, 3]) {
@@ -43,7 +43,7 @@ describe('dense WebAssembly SIMD kernel', () => {
   }
 
   it('holds a copy of the weights: edits need syncWeights()', () => {
-    const spec = randomDense(4, 10, [8], () => ({ tauS: 0.13, threshold: 0.1, maxSpikes: 3 }));
+    const spec = randomDense(4, 10, [20], () => ({ tauS: 0.13, threshold: 0.1, maxSpikes: 3 }));
     const input = randomInput(5, 10, 30, 0.5);
     const net = compileNetwork(spec, { kernel: 'wasm' });
     const before = net.run(input).counters.spikes;

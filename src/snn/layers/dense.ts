@@ -8,6 +8,9 @@ import type { DenseLayerSpec } from '../spec.ts';
 import { createDenseKernel, type DenseKernel } from '../wasm/dense-kernel-instance.ts';
 import { LifLayerBase } from './lif-base.ts';
 
+/** Smallest layer the wasm kernel is used for. */
+export const WASM_MIN_SIZE = 16;
+
 export class DenseLayer extends LifLayerBase {
   readonly kind = 'dense';
   readonly inputSize: number;
@@ -22,7 +25,8 @@ export class DenseLayer extends LifLayerBase {
   private xResolved = 1;
 
   constructor(spec: DenseLayerSpec, inputSize: number, recording: boolean, useWasm: boolean) {
-    const kernel = useWasm ? createDenseKernel(spec.weights, spec.size) : null;
+    // below ~16 neurons the call into wasm costs more than the loop it replaces
+    const kernel = useWasm && spec.size >= WASM_MIN_SIZE ? createDenseKernel(spec.weights, spec.size) : null;
     super(spec.size, spec.neuron, recording, kernel ?? undefined);
     this.spec = spec;
     this.kernel = kernel;
