@@ -17,3 +17,7 @@ export * from './formats/dat/index.ts';
 export * from './formats/aedat2/index.ts';
 export * from './formats/aedat3/index.ts';
 export * from './formats/aedat4/index.ts';
+export * from './formats/nmnist/index.ts';
+export * from './formats/es/index.ts';
+export * from './formats/csv/index.ts';
+export * from './formats/open.ts';
