@@ -34,6 +34,16 @@ describe('single neuron, analytic', () => {
     }
   });
 
+  it('as θ approaches the peak w·τ/4 the crossing approaches the peak time τ·ln 2 after the input', () => {
+    const wf = Math.fround(0.8);
+    const top = (wf * tau) / 4;
+    const res = compileNetwork(single(top * (1 - 1e-10), wf)).run({ times: [2], indices: [0] });
+    expect(res.layers[0].count).toBe(1);
+    // s = τ·ln 2 − τ·√ε + O(ε) for θ = (1 − ε)·peak
+    expect(Math.abs(res.layers[0].times[0] - (2 + tau * Math.LN2))).toBeLessThan(2 * tau * 1e-5);
+    expect(res.layers[0].times[0]).toBeLessThan(2 + tau * Math.LN2);
+  });
+
   it('never fires when θ is above the peak', () => {
     const res = compileNetwork(single(peak * 1.0001, w, 5)).run({ times: [0.25], indices: [0] });
     expect(res.layers[0].count).toBe(0);
