@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,13 @@ describe('spikestream serve', () => {
       const r = await cliInProcess('serve');
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/shipped recording not found: recordings\/demo-nmnist\.aedat4 does not exist/);
+      mkdirSync(join(fx.dir, 'recordings'), { recursive: true });
+      writeFileSync(join(fx.dir, 'recordings', 'demo-nmnist.aedat4'), '');
+      const m = await cliInProcess('serve');
+      expect(m.code).toBe(2);
+      expect(m.stderr).toMatch(
+        /shipped models not found: none of models\/nmnist-emulated-ttfs\/model\.json, /,
+      );
     } finally {
       process.chdir(cwd);
     }

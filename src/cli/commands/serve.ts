@@ -211,6 +211,12 @@ async function run(argv: readonly string[]): Promise<number> {
   }
   const modelArgs = values.model as string[] | undefined;
   const sourceArg = values.source as string | undefined;
+  const sourceUri = sourceArg ?? DEFAULT_SOURCE;
+  if (sourceArg === undefined && !existsSync(DEFAULT_SOURCE_PATH)) {
+    throw new UsageError(
+      `shipped recording not found: ${DEFAULT_SOURCE_PATH} does not exist (make it with scripts/make-demo-recording.ts, or pass --source URI)`,
+    );
+  }
   let modelDirs: readonly string[] = modelArgs && modelArgs.length > 0 ? modelArgs : DEFAULT_MODEL_DIRS;
   if (modelDirs === DEFAULT_MODEL_DIRS) {
     const present = DEFAULT_MODEL_DIRS.filter((d) => existsSync(join(d, 'model.json')));
@@ -220,12 +226,6 @@ async function run(argv: readonly string[]): Promise<number> {
       );
     }
     modelDirs = present;
-  }
-  const sourceUri = sourceArg ?? DEFAULT_SOURCE;
-  if (sourceArg === undefined && !existsSync(DEFAULT_SOURCE_PATH)) {
-    throw new UsageError(
-      `shipped recording not found: ${DEFAULT_SOURCE_PATH} does not exist (make it with scripts/make-demo-recording.ts, or pass --source URI)`,
-    );
   }
   const labelsPath = (values.labels as string | undefined) ?? findLabelsSidecar(sourceUri);
   const loopSpan = labelsPath ? await loopSpanOf(sourceUri) : undefined;
