@@ -17,7 +17,7 @@ import {
   readRecording,
   resolveFormat,
 } from '../../src/formats/open.ts';
-import { getFormat } from '../../src/formats/registry.ts';
+import { DETECT_HEAD_BYTES, detectFormat, FORMATS, getFormat } from '../../src/formats/registry.ts';
 import { concatBytes } from '../helpers/decode.ts';
 
 let dir: string;
@@ -116,5 +116,17 @@ describe('formats/open', () => {
     const csv = write('nogeom.csv', 'csv');
     const probed = await probeRecordingInfo(csv);
     expect(probed.info).toMatchObject({ width: 34, height: 34, geometrySource: 'inferred' });
+  });
+
+  it('detection places the output of every registered encoder (the N-MNIST heuristic claims none of them)', () => {
+    for (const f of FORMATS.filter((g) => g.createEncoder)) {
+      const enc = f.createEncoder!({});
+      const bytes = concatBytes([
+        enc.begin(makeStreamInfo({ width: 34, height: 34, format: f.name })),
+        enc.encode(packetFromArrays(ev.t, ev.x, ev.y, ev.p)),
+        enc.end(),
+      ]);
+      expect(detectFormat(bytes.subarray(0, DETECT_HEAD_BYTES))?.name, f.name).toBe(f.name);
+    }
   });
 });
