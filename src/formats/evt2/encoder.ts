@@ -6,7 +6,7 @@
  */
 import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
-import { rawHeader } from '../evt3/encoder.ts';
+import { rawHeader } from '../prophesee-header/raw-header-writer.ts';
 import { GrowableWords32 } from '../prophesee-header/growable-words.ts';
 import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';

@@ -7,7 +7,7 @@
 import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import { checkAddress, Evt2TimeWriter } from '../evt2/encoder.ts';
-import { rawHeader } from '../evt3/encoder.ts';
+import { rawHeader } from '../prophesee-header/raw-header-writer.ts';
 import { GrowableWords32 } from '../prophesee-header/growable-words.ts';
 import type { Evt21Endianness } from '../prophesee-header/raw-header.ts';
 import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';

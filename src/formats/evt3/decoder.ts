@@ -269,7 +269,7 @@ export class Evt3Decoder extends RawEvtDecoder {
   }
 }
 
-export function popcount(v: number): number {
+function popcount(v: number): number {
   let c = 0;
   let m = v;
   while (m !== 0) {

@@ -15,7 +15,7 @@
  */
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import type { EventPacket } from '../../events/packet.ts';
-import { copyableMetadata, encodePercentHeader } from '../prophesee-header/header.ts';
+import { rawHeader } from '../prophesee-header/raw-header-writer.ts';
 import { type RebaseTime, TimeOrigin } from '../prophesee-header/time-origin.ts';
 import type { EncoderOptions, EventEncoder } from '../types.ts';
 import { GrowableWords16 } from '../prophesee-header/growable-words.ts';
@@ -196,15 +196,4 @@ export class Evt3Encoder implements EventEncoder {
 
 function checked(info: StreamInfo): void {
   makeStreamInfo(info);
-}
-
-/** RAW header bytes: evt key, format key, geometry, then the metadata not set here. */
-export function rawHeader(info: StreamInfo, evtLine: string, format: string): Uint8Array {
-  const entries: [string, string][] = [];
-  const [evtKey, evtValue] = evtLine.split(' ');
-  entries.push([evtKey, evtValue]);
-  entries.push(['format', format]);
-  if (info.width > 0 && info.height > 0) entries.push(['geometry', `${info.width}x${info.height}`]);
-  entries.push(...copyableMetadata(info.metadata));
-  return encodePercentHeader(entries);
 }
