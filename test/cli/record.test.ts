@@ -14,6 +14,8 @@ import { encodeSpif } from '../../src/formats/udp/index.ts';
 import { getFormat } from '../../src/formats/registry.ts';
 import { parseRotate, rotatedName } from '../../src/cli/commands/record.ts';
 import { main } from '../../src/cli/main.ts';
+import { openSource } from '../../drivers/index.ts';
+import { firstValueFrom, toArray } from 'rxjs';
 
 const BIN = join(import.meta.dirname, '../../bin/spikestream.mjs');
 let dir: string;
@@ -98,6 +100,24 @@ describe('spikestream record', () => {
     expect(packetToArrays(packet)).toEqual(packetToArrays(sent));
     expect(decoder.info).toMatchObject({ width: 64, height: 64 });
     expect(decoder.stats.issueCount).toBe(0);
+  });
+
+  it('records an emulated sensor: the file holds exactly the events the emulator makes', async () => {
+    const uri = 'emulate:bar?width=64&height=48&duration=0.4&speed=0&seed=3';
+    const out = join(dir, 'emulated.aedat4');
+    const child = spawn(process.execPath, [BIN, 'record', '--source', uri, '--out', out, '--quiet'], {
+      stdio: 'ignore',
+    });
+    children.push(child);
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code).toBe(0);
+    const src = await openSource(uri);
+    const direct = concatPackets(await firstValueFrom(src.packets.pipe(toArray())));
+    await src.close();
+    expect(direct.length).toBeGreaterThan(100);
+    const { packet, decoder } = readBack(out);
+    expect(packetToArrays(packet)).toEqual(packetToArrays(direct));
+    expect(decoder.info).toMatchObject({ width: 64, height: 48 });
   });
 
   it('kill -9 mid-recording leaves a file with every packet written before the last flush', async () => {
