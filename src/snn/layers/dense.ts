@@ -65,11 +65,18 @@ export class DenseLayer extends LifLayerBase {
     const b = this.b;
     const flagged = kernel.flagged;
     const { tau, c, rereferenceSpan } = this.constants;
+    let updates = 0;
+    let lastT = Number.NaN;
+    let X = 1;
+    let X2 = 1;
     for (let k = from; k < to; k++) {
       const t = times[k];
-      if (t - this.ref > rereferenceSpan) this.rereference(t);
-      const X = Math.exp((t - this.ref) / tau);
-      const X2 = X * X;
+      if (t !== lastT) {
+        if (t - this.ref > rereferenceSpan) this.rereference(t);
+        X = Math.exp((t - this.ref) / tau);
+        X2 = X * X;
+        lastT = t;
+      }
       const j = indices[k];
       if (t > this.tResolved) {
         const log = this.log;
@@ -90,9 +97,10 @@ export class DenseLayer extends LifLayerBase {
       } else {
         kernel.integrate(j, X, X2);
       }
-      this.synOps += size;
-      this.neuronUpdates += this.active;
+      updates += this.active;
     }
+    this.synOps += (to - from) * size;
+    this.neuronUpdates += updates;
   }
 
   protected onRereference(scaleX: number): void {
@@ -110,11 +118,18 @@ export class DenseLayer extends LifLayerBase {
     const a = this.a;
     const b = this.b;
     const { tau, c, rereferenceSpan } = this.constants;
+    let updates = 0;
+    let lastT = Number.NaN;
+    let X = 1;
+    let X2 = 1;
     for (let k = from; k < to; k++) {
       const t = times[k];
-      if (t - this.ref > rereferenceSpan) this.rereference(t);
-      const X = Math.exp((t - this.ref) / tau);
-      const X2 = X * X;
+      if (t !== lastT) {
+        if (t - this.ref > rereferenceSpan) this.rereference(t);
+        X = Math.exp((t - this.ref) / tau);
+        X2 = X * X;
+        lastT = t;
+      }
       const row = indices[k] * size;
       if (t > this.tResolved) {
         const log = this.log;
@@ -147,9 +162,10 @@ export class DenseLayer extends LifLayerBase {
           b[i] += wi * X;
         }
       }
-      this.synOps += size;
-      this.neuronUpdates += this.active;
+      updates += this.active;
     }
+    this.synOps += (to - from) * size;
+    this.neuronUpdates += updates;
   }
 
   /** Settles every neuron up to T (inclusive); spikes after T are not computed. */
