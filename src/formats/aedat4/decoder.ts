@@ -192,6 +192,9 @@ export class Aedat4Decoder implements EventDecoder {
   push(chunk: Uint8Array): EventPacket {
     let i = 0;
     const n = chunk.length;
+    // One allocation for the events this chunk likely holds (compressed event data takes about
+    // 8 bytes per event) instead of repeated doubling while its packets are decoded.
+    if (this.state === State.Boundary || this.state === State.Payload) this.builder.reserve(n >>> 3);
     while (this.state !== State.Done) {
       if (this.state === State.Table) {
         this.collectTable(chunk.subarray(i));

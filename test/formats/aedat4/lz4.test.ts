@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { compress as lz4jsCompress, decompress as lz4jsDecompress } from 'lz4js';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   Lz4Encoder,
@@ -8,11 +10,37 @@ import {
   lz4HeaderChecksum,
   OutputBuffer,
 } from '../../../src/formats/aedat4/lz4.ts';
+import { LZ4_BLOCK_WASM_BASE64, WasmLz4Decoder } from '../../../src/formats/aedat4/lz4-wasm.ts';
 
+const wasm = WasmLz4Decoder.create();
+
+/** Both decoders must agree: same bytes, or both raise Lz4Error. Returns the TypeScript result. */
 function decode(frame: Uint8Array): Uint8Array {
   const out = new OutputBuffer(16);
-  const n = lz4DecodeFrame(frame, out);
-  return out.bytes.slice(0, n);
+  let ts: Uint8Array | undefined;
+  let tsError: unknown;
+  try {
+    const n = lz4DecodeFrame(frame, out); // may replace out.bytes: read it after
+    ts = out.bytes.slice(0, n);
+  } catch (err) {
+    tsError = err;
+  }
+  if (wasm) {
+    let w: Uint8Array | undefined;
+    let wasmError: unknown;
+    try {
+      w = wasm.decodeFrame(frame).slice();
+    } catch (err) {
+      wasmError = err;
+    }
+    if (ts) expect(w && sameBytes(w, ts)).toBe(true);
+    else {
+      expect(wasmError).toBeInstanceOf(Lz4Error);
+      expect(w).toBeUndefined();
+    }
+  }
+  if (tsError) throw tsError;
+  return ts!;
 }
 
 /** Event-like bytes: 16-byte records with slowly changing fields, so LZ4 finds short matches. */
@@ -183,5 +211,25 @@ describe('LZ4 frame encoder', () => {
     );
     const big = eventLike(20000, 6); // 320 kB: five blocks
     expect(sameBytes(decode(encoder.encodeFrame(big)), big)).toBe(true);
+  });
+});
+
+describe('LZ4 WebAssembly block decoder', () => {
+  it('is available in Node 20', () => {
+    expect(wasm).toBeDefined();
+  });
+
+  const watPath = 'src/formats/aedat4/lz4-block.wat';
+  it.skipIf(!existsSync('/usr/bin/wat2wasm'))('embeds exactly what wat2wasm makes of lz4-block.wat', () => {
+    const built = execFileSync('/usr/bin/wat2wasm', [watPath, '--output=-']);
+    expect(Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64').equals(built)).toBe(true);
+  });
+
+  it('grows its memory for large frames and returns views into it', () => {
+    const big = eventLike(300_000, 7); // 4.8 MB: several blocks
+    const f = new Lz4Encoder().encodeFrame(big);
+    const out = wasm!.decodeFrame(f);
+    expect(sameBytes(out, big)).toBe(true);
+    expect(out.byteOffset % 8).toBe(0);
   });
 });

@@ -1,0 +1,86 @@
+;; LZ4 block decoder for WebAssembly (source of the bytes embedded in lz4-wasm.ts).
+;; Rebuild: wat2wasm src/formats/aedat4/lz4-block.wat --output=- | base64 -w0
+;;
+;; decode(s, sEnd, dBase, d, dLimit) decodes the block at memory[s, sEnd) to memory from d,
+;; with matches allowed back to dBase (linked blocks). Returns the new output end, or
+;; -1 (input malformed or truncated), -2 (output would pass dLimit), -3 (match offset 0 or
+;; before dBase). Copies move 8 bytes at a time and may write up to 7 bytes past the output
+;; and read up to 7 bytes past the input: the caller leaves 16 spare bytes after both regions.
+(module
+  (memory (export "memory") 1)
+  (func (export "decode")
+    (param $s i32) (param $sEnd i32) (param $dBase i32) (param $d i32) (param $dLimit i32)
+    (result i32)
+    (local $token i32) (local $lit i32) (local $len i32) (local $b i32)
+    (local $off i32) (local $from i32) (local $stop i32) (local $k i32)
+    (block $malformed
+      (block $overflow
+        (block $badoffset
+          (loop $sequence
+            (br_if $malformed (i32.ge_u (local.get $s) (local.get $sEnd)))
+            (local.set $token (i32.load8_u (local.get $s)))
+            (local.set $s (i32.add (local.get $s) (i32.const 1)))
+            ;; literal length
+            (local.set $lit (i32.shr_u (local.get $token) (i32.const 4)))
+            (if (i32.eq (local.get $lit) (i32.const 15))
+              (then
+                (loop $more_literals
+                  (br_if $malformed (i32.ge_u (local.get $s) (local.get $sEnd)))
+                  (local.set $b (i32.load8_u (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                  (local.set $lit (i32.add (local.get $lit) (local.get $b)))
+                  (br_if $more_literals (i32.eq (local.get $b) (i32.const 255))))))
+            (br_if $malformed (i32.gt_u (i32.add (local.get $s) (local.get $lit)) (local.get $sEnd)))
+            (br_if $overflow (i32.gt_u (i32.add (local.get $d) (local.get $lit)) (local.get $dLimit)))
+            ;; copy literals, 8 bytes at a time
+            (local.set $k (i32.const 0))
+            (block $literals_done
+              (loop $copy_literals
+                (br_if $literals_done (i32.ge_u (local.get $k) (local.get $lit)))
+                (i64.store (i32.add (local.get $d) (local.get $k))
+                  (i64.load (i32.add (local.get $s) (local.get $k))))
+                (local.set $k (i32.add (local.get $k) (i32.const 8)))
+                (br $copy_literals)))
+            (local.set $s (i32.add (local.get $s) (local.get $lit)))
+            (local.set $d (i32.add (local.get $d) (local.get $lit)))
+            ;; the last sequence has literals only
+            (if (i32.eq (local.get $s) (local.get $sEnd)) (then (return (local.get $d))))
+            (br_if $malformed (i32.gt_u (i32.add (local.get $s) (i32.const 2)) (local.get $sEnd)))
+            (local.set $off (i32.load16_u (local.get $s)))
+            (local.set $s (i32.add (local.get $s) (i32.const 2)))
+            (br_if $badoffset (i32.eqz (local.get $off)))
+            (br_if $badoffset (i32.gt_u (local.get $off) (i32.sub (local.get $d) (local.get $dBase))))
+            ;; match length
+            (local.set $len (i32.and (local.get $token) (i32.const 15)))
+            (if (i32.eq (local.get $len) (i32.const 15))
+              (then
+                (loop $more_match
+                  (br_if $malformed (i32.ge_u (local.get $s) (local.get $sEnd)))
+                  (local.set $b (i32.load8_u (local.get $s)))
+                  (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                  (local.set $len (i32.add (local.get $len) (local.get $b)))
+                  (br_if $more_match (i32.eq (local.get $b) (i32.const 255))))))
+            (local.set $len (i32.add (local.get $len) (i32.const 4)))
+            (br_if $overflow (i32.gt_u (i32.add (local.get $d) (local.get $len)) (local.get $dLimit)))
+            (local.set $from (i32.sub (local.get $d) (local.get $off)))
+            (local.set $stop (i32.add (local.get $d) (local.get $len)))
+            (if (i32.ge_u (local.get $off) (i32.const 8))
+              (then
+                ;; every 8-byte read ends before the bytes still to be written
+                (loop $copy8
+                  (i64.store (local.get $d) (i64.load (local.get $from)))
+                  (local.set $d (i32.add (local.get $d) (i32.const 8)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 8)))
+                  (br_if $copy8 (i32.lt_u (local.get $d) (local.get $stop)))))
+              (else
+                ;; overlapping run (offset 1..7): byte by byte
+                (loop $copy1
+                  (i32.store8 (local.get $d) (i32.load8_u (local.get $from)))
+                  (local.set $d (i32.add (local.get $d) (i32.const 1)))
+                  (local.set $from (i32.add (local.get $from) (i32.const 1)))
+                  (br_if $copy1 (i32.lt_u (local.get $d) (local.get $stop))))))
+            (local.set $d (local.get $stop))
+            (br $sequence)))
+        (return (i32.const -3)))
+      (return (i32.const -2)))
+    (i32.const -1)))
