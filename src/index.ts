@@ -21,3 +21,38 @@ export * from './formats/nmnist/index.ts';
 export * from './formats/es/index.ts';
 export * from './formats/csv/index.ts';
 export * from './formats/open.ts';
+export {
+  classify,
+  Classifier,
+  type ClassifierOptions,
+  type ClassifierNetwork,
+  type WindowPolicy,
+  type DecisionPolicy,
+  parseWindowSpec,
+  describeWindow,
+  describeDecision,
+} from './operators/classify/index.ts';
+export { StreamServer, type StreamServerOptions, type ServedModel } from './server/server.ts';
+export { SourceRunner, type SourceRunnerOptions } from './server/source-runner.ts';
+export {
+  PROTOCOL_VERSION,
+  STREAM_PATH,
+  TOPICS,
+  type Topic,
+  type WireFormat,
+  type ServerMessage,
+  type ClientMessage,
+  type HelloMessage,
+  type PredictionMessage,
+  type MetricsMessage,
+  type EventsMessage,
+  predictionMessage,
+  predictionFromMessage,
+} from './protocol/messages.ts';
+export {
+  encodeServerMessage,
+  decodeServerMessage,
+  encodeClientMessage,
+  decodeClientMessage,
+  ProtocolError,
+} from './protocol/codec.ts';
