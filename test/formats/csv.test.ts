@@ -74,6 +74,8 @@ describe('CSV decoder', () => {
     expect(rpg.decoder.info).toMatchObject({ width: 240, height: 180, geometrySource: 'header' });
     expect(packetToArrays(rpg.packet).t).toEqual([706715, 706716, 706716]);
     expect(rpg.decoder.stats.repaired).toEqual({ time_backwards: 1 });
+    const widthOnly = decode('t,x,y,p\n1,5,9,1\n', { width: 346 });
+    expect(widthOnly.decoder.info).toMatchObject({ width: 346, height: 10, geometrySource: 'user' });
     const user = decode('240 180\n0.5 1 1 1\n', { width: 346, height: 260 });
     expect(user.decoder.info).toMatchObject({ width: 346, height: 260, geometrySource: 'user' });
   });

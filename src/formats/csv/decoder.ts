@@ -126,7 +126,11 @@ export class CsvDecoder implements EventDecoder {
     const out = this.finishPush();
     if (this.info === undefined) {
       // No geometry from the file or the user: inferred from all the events, and said so.
-      if (this.maxX >= 0) this.setInfo(this.maxX + 1, this.maxY + 1, 'inferred');
+      const user = this.userWidth !== undefined || this.userHeight !== undefined;
+      const w = this.userWidth ?? this.fileWidth ?? this.maxX + 1;
+      const h = this.userHeight ?? this.fileHeight ?? this.maxY + 1;
+      if (user) this.setInfo(w, h, 'user');
+      else if (this.maxX >= 0) this.setInfo(w, h, 'inferred');
       else this.setInfo(0, 0, 'unknown');
     }
     this.stopped = true;
