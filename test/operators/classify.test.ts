@@ -340,6 +340,19 @@ describe('Classifier: other windows and decisions', () => {
     expect(out.map((p) => p.label)).toEqual(['bottom']);
   });
 
+  it('restarts its windows when the source restarts its timeline (time going backwards)', () => {
+    const c = new Classifier({ model: tinyModel() });
+    const out: Prediction[] = [];
+    c.push(events([[50_000, 0, 0, 1]]), (p) => out.push(p));
+    c.push(events([[1_000, 1, 0, 1]]), (p) => out.push(p));
+    c.flush((p) => out.push(p));
+    expect(c.timelineRestarts).toBe(1);
+    expect(out.map((p) => [p.windowStartUs, p.label])).toEqual([
+      [50_000, 'b'],
+      [1_000, 'c'],
+    ]);
+  });
+
   it('fills trueLabel from the source and passes it on', () => {
     const [p] = runAll({ model: tinyModel(), trueLabel: (s) => (s === 0 ? 'b' : undefined) }, [
       events([[0, 0, 0, 1]]),

@@ -141,6 +141,8 @@ export class Classifier {
   private lastEventUs = Number.NaN;
   /** Events dropped by the input mapping (outside the crop or the polarity rule). */
   droppedEvents = 0;
+  /** Times the stream's time went backwards between packets (each restarts the windows). */
+  timelineRestarts = 0;
   /** Windows decided so far, by reason. */
   readonly decisions = { 'first-spike': 0, margin: 0, 'window-end': 0, none: 0 };
 
@@ -227,6 +229,13 @@ export class Classifier {
       while (cap < n) cap *= 2;
       this.scratchTimes = new Float64Array(cap);
       this.scratchIndices = new Int32Array(cap);
+    }
+    if (packet.tUs[0] < this.lastEventUs) {
+      // The source restarted its timeline (a device reconnected): close what is open and start
+      // the window grid afresh rather than feeding the network time that runs backwards.
+      this.timelineRestarts++;
+      this.flush(emit);
+      this.packetArrivalMs = packet.arrivalMs ?? this.now();
     }
     const kind = this.window.kind;
     if (kind === 'count') this.pushCount(packet, emit);
