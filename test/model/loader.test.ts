@@ -196,6 +196,13 @@ describe('model files', () => {
       },
       /layers\[2\]\.weights\.offset/,
     ],
+    [
+      'provenance seed not a number',
+      (j) => {
+        j.provenance.seed = 'x';
+      },
+      /provenance\.seed: must be a finite number/,
+    ],
   ];
   for (const [label, mutate, msg] of cases) {
     it(`rejects ${label}, naming the field`, () => {
