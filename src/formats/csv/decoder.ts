@@ -55,6 +55,9 @@ export class CsvDecoder implements EventDecoder {
   private comma = true;
   private scale: number;
   private setupDone = false;
+  /** Rows may go through the fast kernel (every column is one of t, x, y, p). */
+  private fastRows = false;
+  private readonly fastState = new Float64Array(5);
   /** The time unit was guessed as µs from an integer first time. */
   private autoMicros = false;
   private contentLines = 0;
@@ -103,6 +106,10 @@ export class CsvDecoder implements EventDecoder {
       pos = nl + 1;
     }
     while (pos < len && !this.stopped) {
+      if (this.fastRows && this.scale >= 0) {
+        pos = this.fast(chunk, pos, len);
+        if (pos >= len) break;
+      }
       const nl = chunk.indexOf(NL, pos);
       if (nl < 0) break;
       this.line(chunk, pos, nl, this.stats.bytes);
@@ -250,6 +257,7 @@ export class CsvDecoder implements EventDecoder {
         this.roles = o.roles;
       }
       this.setupDone = true;
+      this.fastRows = this.roles.every((r) => r >= 0);
       this.stats.skip('header');
       this.fixGeometry();
       return false;
@@ -262,8 +270,42 @@ export class CsvDecoder implements EventDecoder {
     }
     this.roles = o.roles ?? Int8Array.of(0, 1, 2, 3);
     this.setupDone = true;
+    this.fastRows = this.roles.every((r) => r >= 0);
     this.fixGeometry();
     return true;
+  }
+
+  /**
+   * Plain rows (unsigned integers, the separator, LF or CRLF) from b[pos] on, through the fast
+   * kernel; returns where it stopped: at the first line it does not handle (the general line
+   * parser takes that one, with its error reporting) or at an incomplete last line.
+   */
+  private fast(b: Uint8Array, pos: number, len: number): number {
+    const st = this.fastState;
+    st[FS_K] = this.k;
+    st[FS_LAST_T] = this.lastT;
+    st[FS_MAX_X] = this.maxX;
+    st[FS_MAX_Y] = this.maxY;
+    st[FS_ROWS] = 0;
+    const end = fastRowsKernel(
+      b,
+      pos,
+      len,
+      this.cols,
+      this.roles,
+      this.comma,
+      POW10[this.scale],
+      this.width,
+      this.height,
+      st,
+    );
+    this.k = st[FS_K];
+    this.lastT = st[FS_LAST_T];
+    this.maxX = st[FS_MAX_X];
+    this.maxY = st[FS_MAX_Y];
+    this.lineNo += st[FS_ROWS];
+    this.stats.bytes += end - pos;
+    return end;
   }
 
   /** One data row. */
@@ -382,6 +424,102 @@ export class CsvDecoder implements EventDecoder {
     this.stats.issue(offset, field, message, true);
     this.stopped = true;
   }
+}
+
+// Indexes into the state shared with the fast row kernel.
+const FS_K = 0;
+const FS_LAST_T = 1;
+const FS_MAX_X = 2;
+const FS_MAX_Y = 3;
+const FS_ROWS = 4;
+
+/**
+ * The common case at full speed: rows of unsigned integers (t scaled by `timeScale` to µs),
+ * separated by one comma (or a run of blanks), ending in LF or CRLF, inside the geometry, with
+ * room in `cols`. Stops at the start of the first line that is anything else and returns that
+ * index; the general parser then takes that line.
+ */
+function fastRowsKernel(
+  b: Uint8Array,
+  i: number,
+  len: number,
+  cols: PacketColumns,
+  roles: Int8Array,
+  comma: boolean,
+  timeScale: number,
+  width: number,
+  height: number,
+  st: Float64Array,
+): number {
+  const tUs = cols.tUs;
+  const xs = cols.x;
+  const ys = cols.y;
+  const ps = cols.p;
+  const capacity = cols.capacity;
+  const ncols = roles.length;
+  let k = st[FS_K];
+  let lastT = st[FS_LAST_T];
+  let maxX = st[FS_MAX_X];
+  let maxY = st[FS_MAX_Y];
+  let rows = 0;
+  let lineStart = i;
+  rows: while (i < len && k < capacity) {
+    lineStart = i;
+    let t = 0;
+    let x = 0;
+    let y = 0;
+    let p = 0;
+    for (let col = 0; col < ncols; col++) {
+      let m = 0;
+      let digits = 0;
+      let c = i < len ? b[i] : -1;
+      while (c >= 48 && c <= 57) {
+        m = m * 10 + (c - 48);
+        digits++;
+        i++;
+        c = i < len ? b[i] : -1;
+      }
+      if (digits === 0 || digits > 15) break rows;
+      const r = roles[col];
+      if (r === 0) t = m * timeScale;
+      else if (r === 1) x = m;
+      else if (r === 2) y = m;
+      else p = m;
+      if (col < ncols - 1) {
+        if (comma) {
+          if (c !== COMMA) break rows;
+          i++;
+        } else {
+          if (c !== SPACE && c !== TAB) break rows;
+          while (i < len && (b[i] === SPACE || b[i] === TAB)) i++;
+        }
+      }
+    }
+    let c = i < len ? b[i] : -1;
+    if (c === CR) {
+      i++;
+      c = i < len ? b[i] : -1;
+    }
+    if (c !== NL || p > 1 || x >= width || y >= height || x > 65535 || y > 65535) break;
+    i++;
+    if (t < lastT) break; // the general parser counts the repair
+    lastT = t;
+    tUs[k] = t;
+    xs[k] = x;
+    ys[k] = y;
+    ps[k] = p;
+    k++;
+    rows++;
+    if (x > maxX) maxX = x;
+    if (y > maxY) maxY = y;
+    lineStart = i;
+  }
+  st[FS_K] = k;
+  st[FS_LAST_T] = lastT;
+  st[FS_MAX_X] = maxX;
+  st[FS_MAX_Y] = maxY;
+  st[FS_ROWS] = rows;
+  return lineStart;
 }
 
 /** Result of the last parseField: mantissa, decimal count, sign, error flag. */
