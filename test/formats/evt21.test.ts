@@ -80,6 +80,16 @@ describe('EVT 2.1 decoder', () => {
     );
   });
 
+  it('switches a header that says legacy to little when the data is little', () => {
+    const words: Word[] = [];
+    for (let i = 0; i < 40; i++) words.push(TH(i), CD(1, 9, 600, 470, 0x30000001));
+    const d = decode(bytesOf(LEGACY_HDR, words, 'little'));
+    expect(d.decoder.endianness).toBe('little');
+    expect(d.stats.issues.find((i) => i.field === 'endianness')?.message).toContain('(header)');
+    expect(d.ev.t.length).toBe(120);
+    expect(d.ev.x.slice(0, 3)).toEqual([600, 628, 629]);
+  });
+
   it('handles loops, glitches and other word kinds like EVT 2.0', () => {
     const { ev, stats } = decode(
       bytesOf(
