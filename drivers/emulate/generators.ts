@@ -16,6 +16,8 @@ export interface EventGenerator {
   readonly endUs: number;
   /** Appends every event with time ≤ untilUs not yet produced to `out`, in time order. */
   produce(untilUs: number, out: PacketBuilder): void;
+  /** Releases files the generator holds. */
+  dispose?(): void;
 }
 
 export function sceneGenerator(cfg: EmulateConfig): EventGenerator {

@@ -28,6 +28,7 @@ import {
   type SourceOptions,
   type SourceStatus,
 } from '../contract.ts';
+import { frameFileCount, frameFileGenerator } from './frames.ts';
 import { type EventGenerator, planSaccades, saccadeGenerator, sceneGenerator } from './generators.ts';
 import { type EmulateConfig, parseEmulateUri } from './params.ts';
 
@@ -64,6 +65,11 @@ export async function openEmulatedSource(
     metadata.labelTimeline = labelTimelineToJson(plan.timeline);
     if (plan.timelinePeriodUs !== undefined) metadata.labelTimelinePeriodUs = String(plan.timelinePeriodUs);
   }
+  if (cfg.kind === 'frames') {
+    const frames = frameFileCount(cfg.path, cfg.width, cfg.height); // fail at open, not at subscribe
+    metadata.frames = String(frames);
+    metadata.fps = String(cfg.fps);
+  }
   const info = makeStreamInfo({
     width: cfg.width,
     height: cfg.height,
@@ -76,7 +82,12 @@ export async function openEmulatedSource(
   const status = new BehaviorSubject<SourceStatus>({ state: 'open' });
   let closed = false;
   const live = new Set<() => void>();
-  const makeGenerator = (): EventGenerator => (plan ? saccadeGenerator(cfg, plan) : sceneGenerator(cfg));
+  const makeGenerator = (): EventGenerator =>
+    plan
+      ? saccadeGenerator(cfg, plan)
+      : cfg.kind === 'frames'
+        ? frameFileGenerator(cfg)
+        : sceneGenerator(cfg);
 
   const packets = new Observable<EventPacket>((subscriber) => {
     if (closed) {
@@ -93,6 +104,7 @@ export async function openEmulatedSource(
       stopped = true;
       timer?.unsubscribe();
       live.delete(finish);
+      gen.dispose?.();
     };
     live.add(() => {
       finish();

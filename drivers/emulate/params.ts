@@ -7,8 +7,8 @@ import { parseSplit, type SplitName } from '../../src/datasets/types.ts';
 import { type DvsPixelOptions, PIXEL_PRESETS } from '../../src/emulation/pixel-model.ts';
 import { UriParams } from '../shared/uri-params.ts';
 
-export type EmulateKind = 'bar' | 'dot' | 'saccade';
-export const EMULATE_KINDS: readonly EmulateKind[] = ['bar', 'dot', 'saccade'];
+export type EmulateKind = 'bar' | 'dot' | 'saccade' | 'frames';
+export const EMULATE_KINDS: readonly EmulateKind[] = ['bar', 'dot', 'saccade', 'frames'];
 
 /** Parameter → meaning, for docs and --help. */
 export const EMULATE_PARAMS: Readonly<Record<string, string>> = {
@@ -43,6 +43,8 @@ export const EMULATE_PARAMS: Readonly<Record<string, string>> = {
   gap_ms: 'saccade: blank time between images, ms (default 50)',
   black: 'saccade: luma of grey 0 (default 0.2)',
   white: 'saccade: luma of grey 1 (default 1)',
+  path: 'frames: raw 8-bit grey frames back to back (e.g. ffmpeg -f rawvideo -pix_fmt gray), required',
+  fps: 'frames: frame rate of the file, frames per second (default 30)',
 };
 
 export interface EmulateConfig {
@@ -73,6 +75,10 @@ export interface EmulateConfig {
   readonly gapUs: number;
   readonly blackLevel: number;
   readonly whiteLevel: number;
+  /** frames: path of the raw grey frame file. */
+  readonly path: string;
+  /** frames: frame rate of the file. */
+  readonly fps: number;
 }
 
 export function parseEmulateUri(url: URL, defaults: { width?: number; height?: number } = {}): EmulateConfig {
@@ -99,6 +105,7 @@ export function parseEmulateUri(url: URL, defaults: { width?: number; height?: n
   };
   const durationS = q.number('duration', Number.POSITIVE_INFINITY, 0, Number.POSITIVE_INFINITY);
   const isScene = kind !== 'saccade';
+  const isSynthetic = kind === 'bar' || kind === 'dot';
   const cfg: EmulateConfig = {
     kind,
     speed: q.number('speed', 1, 0, 1e6),
@@ -109,8 +116,8 @@ export function parseEmulateUri(url: URL, defaults: { width?: number; height?: n
     pixel,
     width: isScene ? q.int('width', defaults.width ?? 128, 1, 4096) : 34,
     height: isScene ? q.int('height', defaults.height ?? 128, 1, 4096) : 34,
-    background: isScene ? q.number('background', 0.2, 0, 1) : 0,
-    foreground: isScene ? q.number('foreground', 0.8, 0, 1) : 1,
+    background: isSynthetic ? q.number('background', 0.2, 0, 1) : 0,
+    foreground: isSynthetic ? q.number('foreground', 0.8, 0, 1) : 1,
     barWidth: kind === 'bar' ? q.number('bar_width', 4, 0.1, 4096) : 4,
     velocity: kind === 'bar' ? q.number('velocity', 100, -1e6, 1e6) : 100,
     angleDeg: kind === 'bar' ? q.number('angle', 0, -36_000, 36_000) : 0,
@@ -125,7 +132,15 @@ export function parseEmulateUri(url: URL, defaults: { width?: number; height?: n
     gapUs: kind === 'saccade' ? q.number('gap_ms', 50, 0, 3_600_000) * 1000 : 0,
     blackLevel: kind === 'saccade' ? q.number('black', 0.2, 0, 1) : 0.2,
     whiteLevel: kind === 'saccade' ? q.number('white', 1, 0, 1) : 1,
+    path: kind === 'frames' ? (q.string('path') ?? '') : '',
+    fps: kind === 'frames' ? q.number('fps', 30, 0.001, 1e6) : 30,
   };
+  if (cfg.kind === 'frames') {
+    if (!cfg.path) throw new UsageError('emulate:frames needs a "path" parameter (raw 8-bit grey frames)');
+    if (!q.has('width') && defaults.width === undefined) throw new UsageError('emulate:frames needs "width"');
+    if (!q.has('height') && defaults.height === undefined)
+      throw new UsageError('emulate:frames needs "height"');
+  }
   if (cfg.kind === 'saccade' && !(cfg.blackLevel < cfg.whiteLevel)) {
     throw new UsageError(
       `emulate: parameter "black" (${cfg.blackLevel}) must be below "white" (${cfg.whiteLevel})`,

@@ -19,7 +19,10 @@ export {
 export {
   movingBar,
   rotatingDot,
+  frameSequence,
   SceneEmulator,
+  type FrameProvider,
+  type FrameSequenceOptions,
   type Scene,
   type MovingBarOptions,
   type RotatingDotOptions,

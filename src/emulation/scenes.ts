@@ -170,3 +170,75 @@ export class SceneEmulator {
     return n;
   }
 }
+
+/** Supplies frame `index` of a sequence (luma in [0, 1], width × height) into `out`. */
+export type FrameProvider = (index: number, out: Float32Array) => void;
+
+export interface FrameSequenceOptions {
+  /** Frame width in pixels. Required. */
+  readonly width: number;
+  /** Frame height in pixels. Required. */
+  readonly height: number;
+  /** Number of frames. Required, ≥ 1. */
+  readonly frameCount: number;
+  /** Frames per second of the sequence. Required, > 0. */
+  readonly fps: number;
+}
+
+/**
+ * A recorded frame sequence as a scene: frame i is shown at i / fps seconds, and luma is
+ * interpolated linearly between neighbouring frames, so a SceneEmulator running faster than
+ * `fps` sees smooth changes (v2e interpolates with SuperSloMo instead; linear is the simple,
+ * documented choice). After the last frame the scene holds still.
+ */
+export function frameSequence(options: FrameSequenceOptions, provider: FrameProvider): Scene {
+  const { width, height, frameCount, fps } = options;
+  if (!Number.isInteger(width) || width < 1 || width > 65535)
+    throw new RangeError(`"width" must be an integer in [1, 65535], got ${width}`);
+  if (!Number.isInteger(height) || height < 1 || height > 65535)
+    throw new RangeError(`"height" must be an integer in [1, 65535], got ${height}`);
+  if (!Number.isInteger(frameCount) || frameCount < 1)
+    throw new RangeError(`"frameCount" must be an integer ≥ 1, got ${frameCount}`);
+  if (!(fps > 0 && Number.isFinite(fps)))
+    throw new RangeError(`"fps" must be a finite number > 0, got ${fps}`);
+  const n = width * height;
+  let aIndex = -1;
+  let bIndex = -1;
+  let a = new Float32Array(n);
+  let b = new Float32Array(n);
+  const load = (i: number, into: Float32Array) => {
+    provider(i, into);
+    if (into.length !== n) throw new RangeError(`frame ${i} has ${into.length} values, expected ${n}`);
+  };
+  return {
+    width,
+    height,
+    render(tUs: number, out: Float32Array): void {
+      const pos = Math.max(0, (tUs / 1e6) * fps);
+      const i = Math.min(frameCount - 1, Math.floor(pos));
+      const j = Math.min(frameCount - 1, i + 1);
+      const f = i === j ? 0 : pos - i;
+      if (aIndex !== i) {
+        if (bIndex === i) {
+          const t = a;
+          a = b;
+          b = t;
+          aIndex = i;
+          bIndex = -1;
+        } else {
+          load(i, a);
+          aIndex = i;
+        }
+      }
+      if (f === 0) {
+        out.set(a);
+        return;
+      }
+      if (bIndex !== j) {
+        load(j, b);
+        bIndex = j;
+      }
+      for (let k = 0; k < n; k++) out[k] = a[k] + f * (b[k] - a[k]);
+    },
+  };
+}

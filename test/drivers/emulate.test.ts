@@ -5,7 +5,7 @@ import { openSource } from '../../drivers/index.ts';
 import { loadEmulatedEvents } from '../../src/datasets/nmnist-emulated.ts';
 import { labelAt, parseLabelTimeline } from '../../src/datasets/label-timeline.ts';
 import { concatPackets, type EventPacket, packetsEqual, slicePacket } from '../../src/events/packet.ts';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -121,6 +121,39 @@ describe('emulate: driver', () => {
     expect(parseLabelTimeline(endless.info.metadata?.labelTimeline ?? '').labels).toHaveLength(3);
     await endless.close();
     await expect(openSource('emulate:saccade?count=100&loop=5000')).rejects.toThrow(/loop=inf/);
+  });
+
+  it('emulates a raw grey frame file, interpolating between frames', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spikestream-frames-'));
+    try {
+      const path = join(dir, 'clip.gray');
+      const frames = new Uint8Array(3 * 32);
+      frames.fill(50, 0, 32);
+      frames.fill(100, 32, 96);
+      writeFileSync(path, frames);
+      const uri = `emulate:frames?path=${encodeURIComponent(path)}&width=8&height=4&fps=10&sigma=0&refractory_us=0&speed=0`;
+      const src = await openSource(uri);
+      expect(src.info.metadata?.frames).toBe('3');
+      const all = concatPackets(await lastValueFrom(src.packets.pipe(toArray())));
+      // 50 → 100 is ln 2 = 3.47 θ: 3 ON events per pixel, spread over the first 100 ms.
+      expect(all.length).toBe(32 * 3);
+      let on = 0;
+      for (let i = 0; i < all.length; i++) on += all.p[i];
+      expect(on).toBe(all.length);
+      expect(all.tUs[0]).toBeGreaterThan(20_000);
+      expect(all.tUs[all.length - 1]).toBeLessThanOrEqual(100_000);
+      await src.close();
+      writeFileSync(join(dir, 'bad.gray'), new Uint8Array(33));
+      await expect(
+        openSource(`emulate:frames?path=${encodeURIComponent(join(dir, 'bad.gray'))}&width=8&height=4`),
+      ).rejects.toThrow(/33 bytes, not a whole number of 8×4/);
+      await expect(openSource('emulate:frames?width=8&height=4')).rejects.toThrow(/needs a "path"/);
+      await expect(openSource(`emulate:frames?path=${encodeURIComponent(path)}&height=4`)).rejects.toThrow(
+        /needs "width"/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('close() completes open subscriptions', async () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PacketBuilder } from '../../src/events/builder.ts';
-import { movingBar, rotatingDot, SceneEmulator } from '../../src/emulation/scenes.ts';
+import { frameSequence, movingBar, rotatingDot, SceneEmulator } from '../../src/emulation/scenes.ts';
 
 describe('synthetic scenes', () => {
   it('the moving bar is where its speed puts it, with anti-aliased edges', () => {
@@ -47,5 +47,26 @@ describe('synthetic scenes', () => {
     expect(pk.tUs[pk.length - 1]).toBeLessThanOrEqual(40_000);
     expect(() => movingBar({ width: 0 })).toThrow(/width/);
     expect(() => rotatingDot({ radius: -1 })).toThrow(/radius/);
+  });
+
+  it('a frame sequence interpolates linearly between frames and holds the last one', () => {
+    const loads: number[] = [];
+    const seq = frameSequence({ width: 2, height: 1, frameCount: 3, fps: 10 }, (i, out) => {
+      loads.push(i);
+      out.fill(i / 4);
+    });
+    const f = new Float32Array(2);
+    seq.render(0, f);
+    expect(f[0]).toBe(0);
+    seq.render(25_000, f); // a quarter of the way from frame 0 to 1
+    expect(f[1]).toBeCloseTo(0.0625, 6);
+    seq.render(150_000, f);
+    expect(f[0]).toBeCloseTo(0.375, 6);
+    seq.render(1_000_000, f);
+    expect(f[0]).toBeCloseTo(0.5, 6);
+    expect(loads).toEqual([0, 1, 2]); // each frame read once
+    expect(() => frameSequence({ width: 2, height: 1, frameCount: 0, fps: 10 }, () => {})).toThrow(
+      /frameCount/,
+    );
   });
 });
