@@ -242,8 +242,14 @@ export function parseModel(
   const outSize = outputShapes[outputShapes.length - 1].reduce((p, q) => p * q, 1);
   if (labels.length !== outSize) r.fail('labels', `${labels.length} labels for ${outSize} output neurons`);
 
-  const provenance =
-    root.provenance === undefined ? undefined : (r.object(root.provenance, 'provenance') as Provenance);
+  let provenance: Provenance | undefined;
+  if (root.provenance !== undefined) {
+    const p = r.object(root.provenance, 'provenance');
+    for (const key of ['command', 'data', 'date', 'gitCommit', 'method'])
+      r.string(p, key, 'provenance.', true);
+    r.number(p, 'seed', 'provenance.', 'any', true);
+    provenance = p as Provenance;
+  }
   let metrics: Record<string, number | string | null> | undefined;
   if (root.metrics !== undefined) {
     const m = r.object(root.metrics, 'metrics');
