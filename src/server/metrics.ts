@@ -28,6 +28,9 @@ class ModelStats {
   readonly reasons: Record<string, number> = {};
 }
 
+/** Predictions per model kept for agreement (windows of one model rarely overlap more). */
+const RECENT_PER_MODEL = 8;
+
 export type SourceState = 'starting' | 'open' | 'reconnecting' | 'ended' | 'error' | 'closed' | 'none';
 
 export class ServerMetrics {
@@ -50,8 +53,8 @@ export class ServerMetrics {
   readonly sent: Record<Topic, number> = { predictions: 0, metrics: 0, events: 0 };
   /** Malformed client messages answered with an error. */
   badMessages = 0;
-  /** Latest prediction of each model, for agreement between models. */
-  private readonly latest = new Map<string, Prediction>();
+  /** Recent predictions of each model, for agreement between models. */
+  private readonly recent = new Map<string, Prediction[]>();
   /** Per model pair ("a\u0000b", names sorted): overlapping predictions compared and agreeing. */
   private readonly agreement = new Map<string, { compared: number; agreed: number }>();
 
@@ -96,25 +99,35 @@ export class ServerMetrics {
   }
 
   /**
-   * Agreement between models on one stream: each prediction is compared with every other model's
-   * latest prediction whose window overlaps it (both must have decided a class).
+   * Agreement between models on one stream: each prediction is compared with the recent
+   * predictions of every other model whose windows overlap it (both must have decided a class).
+   * Each pair is counted once, when the later of the two arrives.
    */
   private compareWithOtherModels(p: Prediction): void {
     if (p.classIndex >= 0) {
-      for (const [model, q] of this.latest) {
-        if (model === p.model || q.classIndex < 0) continue;
-        if (q.windowEndUs <= p.windowStartUs || p.windowEndUs <= q.windowStartUs) continue;
+      for (const [model, recent] of this.recent) {
+        if (model === p.model) continue;
         const key = model < p.model ? `${model}\u0000${p.model}` : `${p.model}\u0000${model}`;
-        let a = this.agreement.get(key);
-        if (!a) {
-          a = { compared: 0, agreed: 0 };
-          this.agreement.set(key, a);
+        for (const q of recent) {
+          if (q.classIndex < 0) continue;
+          if (q.windowEndUs <= p.windowStartUs || p.windowEndUs <= q.windowStartUs) continue;
+          let a = this.agreement.get(key);
+          if (!a) {
+            a = { compared: 0, agreed: 0 };
+            this.agreement.set(key, a);
+          }
+          a.compared++;
+          if (q.label === p.label) a.agreed++;
         }
-        a.compared++;
-        if (q.label === p.label) a.agreed++;
       }
     }
-    this.latest.set(p.model, p);
+    let list = this.recent.get(p.model);
+    if (!list) {
+      list = [];
+      this.recent.set(p.model, list);
+    }
+    list.push(p);
+    if (list.length > RECENT_PER_MODEL) list.shift();
   }
 
   /** Agreement per model pair (see compareWithOtherModels). */

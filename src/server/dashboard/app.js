@@ -54,7 +54,7 @@ function renderEvents() {
     const d = image.data;
     for (let i = 0; i < heat.length; i++) {
       const v = heat[i];
-      const a = Math.min(1, Math.abs(v) / 2);
+      const a = Math.min(1, Math.abs(v));
       const j = i * 4;
       if (v > 0) {
         d[j] = 255 * a;
@@ -66,7 +66,7 @@ function renderEvents() {
         d[j + 2] = 247 * a;
       }
       d[j + 3] = 255;
-      heat[i] = v * 0.85;
+      heat[i] = v * 0.92;
     }
     eventsCtx.putImageData(image, 0, 0);
   }
