@@ -463,7 +463,7 @@ function fastRowsKernel(
   let maxY = st[FS_MAX_Y];
   let rows = 0;
   let lineStart = i;
-  rows: while (i < len && k < capacity) {
+  nextRow: while (i < len && k < capacity) {
     lineStart = i;
     let t = 0;
     let x = 0;
@@ -479,7 +479,7 @@ function fastRowsKernel(
         i++;
         c = i < len ? b[i] : -1;
       }
-      if (digits === 0 || digits > 15) break rows;
+      if (digits === 0 || digits > 15) break nextRow;
       const r = roles[col];
       if (r === 0) t = m * timeScale;
       else if (r === 1) x = m;
@@ -487,10 +487,10 @@ function fastRowsKernel(
       else p = m;
       if (col < ncols - 1) {
         if (comma) {
-          if (c !== COMMA) break rows;
+          if (c !== COMMA) break nextRow;
           i++;
         } else {
-          if (c !== SPACE && c !== TAB) break rows;
+          if (c !== SPACE && c !== TAB) break nextRow;
           while (i < len && (b[i] === SPACE || b[i] === TAB)) i++;
         }
       }
