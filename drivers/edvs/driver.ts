@@ -13,6 +13,7 @@ import { UsageError } from '../../src/events/errors.ts';
 import { makeStreamInfo } from '../../src/events/stream-info.ts';
 import {
   createEdvsDecoder,
+  type EdvsDecoder,
   EDVS_FORMATS,
   EDVS_HEIGHT,
   EDVS_WIDTH,
@@ -105,6 +106,18 @@ export async function edvsOpenSequence(
   );
 }
 
+/** True when `chunk` holds "EDVS" or "meDVS" (ASCII), i.e. a banner among binary events. */
+export function containsBanner(chunk: Uint8Array): boolean {
+  for (let i = 1; i + 2 < chunk.length; i++) {
+    // 'D' 'V' 'S' preceded by 'E' (EDVS) or 'e' (meDVS)
+    if (chunk[i] === 0x44 && chunk[i + 1] === 0x56 && chunk[i + 2] === 0x53) {
+      const before = chunk[i - 1];
+      if (before === 0x45 || before === 0x65) return true;
+    }
+  }
+  return false;
+}
+
 function bannerLine(text: string): string {
   const line = text.split(/\r?\n/).find((l) => BANNER.test(l)) ?? text;
   return line.replace(/[^\x20-\x7e]/g, '').trim();
@@ -149,9 +162,21 @@ async function open(url: URL, options: SourceOptions = {}): Promise<OpenedSource
     const { link, handshake } = await edvsOpenSequence({ ...linkOptions, baudRates: bauds }, signal);
     first ??= handshake;
     bauds = [handshake.baudRate]; // a device that came back talks at the rate it had
-    link.stream(handlers);
+    // A device that resets itself (brown-out, watchdog) prints its banner and stops streaming:
+    // seen as text among the events, it is handled like a pulled plug (open sequence again).
+    link.stream({
+      data: (chunk, arrivalMs) => {
+        const resyncBefore = decoder?.stats.skipped['resync_bytes'] ?? 0;
+        handlers.data(chunk, arrivalMs);
+        if ((decoder?.stats.skipped['resync_bytes'] ?? 0) > resyncBefore && containsBanner(chunk)) {
+          handlers.lost(new Error('the device reset itself (banner seen mid-stream)'));
+        }
+      },
+      lost: handlers.lost,
+    });
     return { close: () => link.close('E-\n') };
   };
+  let decoder: EdvsDecoder | undefined;
   // Filled from the handshake once the first connection succeeded (the object is shared).
   const metadata: Record<string, string> = {};
   const source = await openLiveSource({
@@ -166,14 +191,14 @@ async function open(url: URL, options: SourceOptions = {}): Promise<OpenedSource
     }),
     connect,
     createDecoder: () =>
-      createEdvsDecoder({
+      (decoder = createEdvsDecoder({
         format: linkOptions.format,
         origin: uri,
         flipX,
         flipY,
         width: options.width,
         height: options.height,
-      }),
+      })),
     ...lifecycle,
     signal: options.signal,
   });

@@ -43,6 +43,14 @@ export class EdvsEmulator {
     return new Promise((resolve) => this.startWaiters.push(resolve));
   }
 
+  /** A spontaneous reset (brown-out, watchdog): streaming stops, echo is back on, banner printed. */
+  async resetItself(): Promise<void> {
+    this.streaming = false;
+    this.echo = true;
+    await this.write(this.options.bootNoise ?? Uint8Array.of(0x00, 0x13, 0x7f, 0x0d));
+    await this.write(`\r\n${this.options.banner ?? 'EDVS-4337, V2.1 (emulated), Nov 2026'}\r\n`);
+  }
+
   write(bytes: Uint8Array | string): Promise<void> {
     return new Promise((resolve, reject) => {
       this.port.write(typeof bytes === 'string' ? Buffer.from(bytes, 'latin1') : Buffer.from(bytes));

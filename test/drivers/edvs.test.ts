@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { filter, firstValueFrom, scan, take, toArray } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenedSource, SourceStatus } from '../../drivers/contract.ts';
-import { edvsDriver } from '../../drivers/edvs/driver.ts';
+import { containsBanner, edvsDriver } from '../../drivers/edvs/driver.ts';
+import fc from 'fast-check';
 import {
   concatPackets,
   type EventPacket,
@@ -114,6 +115,26 @@ describe('edvs: driver through a real pseudo-terminal', () => {
     await expect(edvsDriver.open(new URL('edvs:/dev/nonexistent-tty'))).rejects.toThrow(/cannot open/);
   });
 
+  it('a device that resets itself mid-stream is noticed by its banner and started again', async () => {
+    const { emu, host } = await device('r');
+    const src = await open(`edvs:${host}?reset_ms=500&retry_ms=10`);
+    const statuses: SourceStatus['state'][] = [];
+    src.status.subscribe((s) => statuses.push(s.state));
+    await emu.started();
+    const got = collect(src, 4);
+    const enc = createEdvsEncoder({ format: 'E2' });
+    await emu.write(enc.encode(ev([500, 900], [1, 2], [3, 4], [1, 1])));
+    await new Promise((r) => setTimeout(r, 30));
+    await emu.resetItself();
+    await waitUntil(() => emu.streaming); // the driver ran R, !U0, !E2, E+ again
+    await emu.write(createEdvsEncoder({ format: 'E2' }).encode(ev([20, 60], [5, 6], [7, 8], [0, 0])));
+    expect(packetToArrays(await got).t).toEqual([500, 900, 900, 940]);
+    expect(statuses).toContain('reconnecting');
+    expect(src.stats.reconnects).toBe(1);
+    expect(src.stats.lastError).toMatch(/reset itself/);
+    expect(emu.commands.filter((c) => c === 'R')).toHaveLength(2);
+  });
+
   it('a pulled plug is reported, and the driver reconnects when the device is back at the same path', async () => {
     const first = await device('c');
     const src = await open(`edvs:${first.host}?reset_ms=500&retry_ms=20&retry_max_ms=100`);
@@ -155,3 +176,32 @@ async function waitUntil(cond: () => boolean, timeoutMs = 5000): Promise<void> {
     await new Promise((r) => setTimeout(r, 10));
   }
 }
+
+describe('edvs: banner detection', () => {
+  it('finds EDVS/meDVS text and never fires on an aligned E2 event stream', () => {
+    expect(containsBanner(new TextEncoder().encode('\r\nEDVS-4337 V2\r\n'))).toBe(true);
+    expect(containsBanner(new TextEncoder().encode('meDVS128'))).toBe(true);
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.nat(127), fc.nat(127), fc.nat(1), fc.nat(65535)), { maxLength: 300 }),
+        (evs) => {
+          const pk = packetFromArrays(
+            evs.map((e) => e[3]),
+            evs.map((e) => e[0]),
+            evs.map((e) => e[1]),
+            evs.map((e) => e[2]),
+          );
+          // encode each event on its own (times are arbitrary 16-bit values here)
+          const bytes = new Uint8Array(pk.length * 4);
+          for (let i = 0; i < pk.length; i++) {
+            const one = createEdvsEncoder({ format: 'E2' }).encode(
+              packetFromArrays([pk.tUs[i]], [pk.x[i]], [pk.y[i]], [pk.p[i]]),
+            );
+            bytes.set(one, i * 4);
+          }
+          expect(containsBanner(bytes)).toBe(false);
+        },
+      ),
+    );
+  });
+});
