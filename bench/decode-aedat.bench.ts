@@ -14,7 +14,7 @@ import { createAedat3Decoder, createAedat3Encoder } from '../src/formats/aedat3/
 import { createAedat4Decoder, createAedat4Encoder } from '../src/formats/aedat4/index.ts';
 import type { EventDecoder, EventEncoder } from '../src/formats/types.ts';
 import { lz4DecodeFrame, OutputBuffer } from '../src/formats/aedat4/lz4.ts';
-import { WasmLz4Decoder } from '../src/formats/aedat4/lz4-wasm.ts';
+import { WasmKernels } from '../src/formats/aedat4/wasm-kernels.ts';
 import { type BenchRow, median, millionsPerSecond, sink } from './lib.ts';
 
 /**
@@ -225,7 +225,7 @@ export default async function (): Promise<BenchRow[]> {
   const theirs = timeRepeats(() => {
     for (const p of lz4Payloads) sink.value += lz4jsDecompress(p).length;
   }, opts).map((s) => outBytes / s / 1e6);
-  const wasm = WasmLz4Decoder.create();
+  const wasm = WasmKernels.create();
   if (wasm) {
     const wasmRates = timeRepeats(() => {
       for (const p of lz4Payloads) sink.value += wasm.decodeFrame(p).length;

@@ -5,7 +5,7 @@
  */
 import { Compression } from './schema.ts';
 import { LZ4_FRAME_MAGIC, Lz4Encoder, lz4DecodeFrame, OutputBuffer } from './lz4.ts';
-import { WasmLz4Decoder } from './lz4-wasm.ts';
+import { WasmKernels } from './wasm-kernels.ts';
 import { ZSTD_FRAME_MAGIC, zstdDecodeFrame, zstdStoredFrame } from './zstd.ts';
 
 /** Which LZ4 block decoder to use: WebAssembly when available (default), or TypeScript. */
@@ -14,11 +14,12 @@ export type Lz4Implementation = 'auto' | 'wasm' | 'js';
 /** Decompresses payloads; the returned view is valid until the next call. Throws on bad data. */
 export class PayloadDecompressor {
   private readonly out = new OutputBuffer(1 << 16);
-  private readonly wasm: WasmLz4Decoder | undefined;
+  /** The WebAssembly kernels LZ4 output lives in (undefined: TypeScript fallback). */
+  readonly wasm: WasmKernels | undefined;
 
   constructor(lz4: Lz4Implementation = 'auto') {
-    this.wasm = lz4 === 'js' ? undefined : WasmLz4Decoder.create();
-    if (lz4 === 'wasm' && !this.wasm) throw new Error('WebAssembly LZ4 decoder unavailable in this runtime');
+    this.wasm = lz4 === 'js' ? undefined : WasmKernels.create();
+    if (lz4 === 'wasm' && !this.wasm) throw new Error('WebAssembly kernels unavailable in this runtime');
   }
 
   decompress(codec: number, payload: Uint8Array): Uint8Array {

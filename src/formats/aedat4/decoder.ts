@@ -21,7 +21,7 @@ import { DecodeStats } from '../../events/decode-stats.ts';
 import type { EventPacket } from '../../events/packet.ts';
 import { makeStreamInfo, type StreamInfo } from '../../events/stream-info.ts';
 import type { DecoderOptions, EventDecoder } from '../types.ts';
-import { PayloadDecompressor, sniffCodec } from './compression.ts';
+import { type Lz4Implementation, PayloadDecompressor, sniffCodec } from './compression.ts';
 import { LZ4_FRAME_MAGIC } from './lz4.ts';
 import { ZSTD_FRAME_MAGIC } from './zstd.ts';
 import { FlatBufferError, FlatView } from './flatbuffers.ts';
@@ -49,6 +49,11 @@ export interface Aedat4DecoderOptions extends DecoderOptions {
   readonly maxPacketBytes?: number;
   /** Undo old jAER writers' −2^32 µs timestamp jumps. Default true. */
   readonly repairTimeWraps?: boolean;
+  /**
+   * Hot loops (LZ4 blocks, event structs): 'wasm' (WebAssembly, fastest), 'js' (TypeScript), or
+   * 'auto' = wasm where available. Both give identical results. Default 'auto'.
+   */
+  readonly kernels?: Lz4Implementation;
 }
 
 /** The FileDataTable of a file, with how its offsets are to be read. */
@@ -129,7 +134,7 @@ export class Aedat4Decoder implements EventDecoder {
   private streamTable: StreamDescription[] = [];
   private eventStreamId: number | undefined;
   private codec = 0;
-  private readonly decompressor = new PayloadDecompressor();
+  private readonly decompressor: PayloadDecompressor;
   private readonly builder = new PacketBuilder(8192);
 
   private tableStart = -1;
@@ -165,6 +170,11 @@ export class Aedat4Decoder implements EventDecoder {
     this.wantedStreamId = streamId;
     this.maxPacketBytes = maxPacketBytes;
     this.repairTimeWraps = options.repairTimeWraps ?? true;
+    const kernels = options.kernels ?? 'auto';
+    if (!['auto', 'wasm', 'js'].includes(kernels)) {
+      throw new RangeError(`"kernels" must be 'auto', 'wasm' or 'js', got ${String(kernels)}`);
+    }
+    this.decompressor = new PayloadDecompressor(kernels);
     this.userWidth = options.width;
     this.userHeight = options.height;
     this.state = network ? State.Boundary : State.Magic;
@@ -570,7 +580,20 @@ export class Aedat4Decoder implements EventDecoder {
     const first = builder.length;
     let n: number;
     const bytes = fb.bytes;
-    if (LITTLE_ENDIAN) {
+    const wasm = this.decompressor.wasm;
+    if (wasm) {
+      wasm.lastT = this.lastT;
+      wasm.tOffset = this.tOffset;
+      wasm.repairTimeWraps = this.repairTimeWraps;
+      const structs = bytes.subarray(start, start + count * 16);
+      n = first + wasm.decodeEvents(structs, count, builder.tUs, builder.x, builder.y, builder.p, first);
+      this.lastT = wasm.lastT;
+      this.tOffset = wasm.tOffset;
+      const c = wasm.takeCounters();
+      if (c.negative > 0) this.stats.skip('negative_coordinates', c.negative);
+      if (c.wraps > 0) this.stats.repair('time_wrap_32', c.wraps);
+      if (c.backwards > 0) this.stats.repair('time_backwards', c.backwards);
+    } else if (LITTLE_ENDIAN) {
       // Read the structs as 32-bit words; copy them to an aligned scratch buffer if needed.
       let words: Int32Array;
       let w: number;

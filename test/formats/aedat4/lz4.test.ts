@@ -10,9 +10,9 @@ import {
   lz4HeaderChecksum,
   OutputBuffer,
 } from '../../../src/formats/aedat4/lz4.ts';
-import { LZ4_BLOCK_WASM_BASE64, WasmLz4Decoder } from '../../../src/formats/aedat4/lz4-wasm.ts';
+import { KERNELS_WASM_BASE64, WasmKernels } from '../../../src/formats/aedat4/wasm-kernels.ts';
 
-const wasm = WasmLz4Decoder.create();
+const wasm = WasmKernels.create();
 
 /** Both decoders must agree: same bytes, or both raise Lz4Error. Returns the TypeScript result. */
 function decode(frame: Uint8Array): Uint8Array {
@@ -219,10 +219,10 @@ describe('LZ4 WebAssembly block decoder', () => {
     expect(wasm).toBeDefined();
   });
 
-  const watPath = 'src/formats/aedat4/lz4-block.wat';
-  it.skipIf(!existsSync('/usr/bin/wat2wasm'))('embeds exactly what wat2wasm makes of lz4-block.wat', () => {
+  const watPath = 'src/formats/aedat4/kernels.wat';
+  it.skipIf(!existsSync('/usr/bin/wat2wasm'))('embeds exactly what wat2wasm makes of kernels.wat', () => {
     const built = execFileSync('/usr/bin/wat2wasm', [watPath, '--output=-']);
-    expect(Buffer.from(LZ4_BLOCK_WASM_BASE64, 'base64').equals(built)).toBe(true);
+    expect(Buffer.from(KERNELS_WASM_BASE64, 'base64').equals(built)).toBe(true);
   });
 
   it('grows its memory for large frames and returns views into it', () => {

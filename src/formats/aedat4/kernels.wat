@@ -1,14 +1,14 @@
-;; LZ4 block decoder for WebAssembly (source of the bytes embedded in lz4-wasm.ts).
-;; Rebuild: wat2wasm src/formats/aedat4/lz4-block.wat --output=- | base64 -w0
+;; AEDAT 4 hot loops for WebAssembly (source of the bytes embedded in wasm-kernels.ts).
+;; Rebuild: wat2wasm src/formats/aedat4/kernels.wat --output=- | base64 -w0
 ;;
-;; decode(s, sEnd, dBase, d, dLimit) decodes the block at memory[s, sEnd) to memory from d,
+;; lz4_block(s, sEnd, dBase, d, dLimit) decodes the block at memory[s, sEnd) to memory from d,
 ;; with matches allowed back to dBase (linked blocks). Returns the new output end, or
 ;; -1 (input malformed or truncated), -2 (output would pass dLimit), -3 (match offset 0 or
 ;; before dBase). Copies move 8 bytes at a time and may write up to 7 bytes past the output
 ;; and read up to 7 bytes past the input: the caller leaves 16 spare bytes after both regions.
 (module
   (memory (export "memory") 1)
-  (func (export "decode")
+  (func (export "lz4_block")
     (param $s i32) (param $sEnd i32) (param $dBase i32) (param $d i32) (param $dLimit i32)
     (result i32)
     (local $token i32) (local $lit i32) (local $len i32) (local $b i32)
@@ -83,4 +83,63 @@
             (br $sequence)))
         (return (i32.const -3)))
       (return (i32.const -2)))
-    (i32.const -1)))
+    (i32.const -1))
+  ;; Event decoding state, read and written by the host between calls.
+  (global $last (export "last") (mut f64) (f64.const -inf))
+  (global $offset (export "offset") (mut f64) (f64.const 0))
+  (global $repair_wraps (export "repair_wraps") (mut i32) (i32.const 1))
+  (global $negative (export "negative") (mut i32) (i32.const 0))
+  (global $wraps (export "wraps") (mut i32) (i32.const 0))
+  (global $backwards (export "backwards") (mut i32) (i32.const 0))
+
+  ;; events(src, count, t, x, y, p) reads `count` 16-byte Event structs at src (int64 time,
+  ;; int16 x, int16 y, bool polarity, 3 pad bytes) and writes the columns t (f64, 8-aligned),
+  ;; x, y (u16) and p (u8 0/1). Events with a negative coordinate are dropped ($negative).
+  ;; Time: + $offset; a step back of 2^31..2^32+2^31 µs adds 2^32 to $offset when
+  ;; $repair_wraps ($wraps); any other step back is clamped to $last ($backwards).
+  ;; Returns the number of events written.
+  (func (export "events")
+    (param $src i32) (param $count i32) (param $t i32) (param $x i32) (param $y i32) (param $p i32)
+    (result i32)
+    (local $end i32) (local $n i32) (local $xy i32) (local $time f64) (local $last f64) (local $offset f64)
+    (local.set $end (i32.add (local.get $src) (i32.shl (local.get $count) (i32.const 4))))
+    (local.set $last (global.get $last))
+    (local.set $offset (global.get $offset))
+    (block $done
+      (loop $event
+        (br_if $done (i32.ge_u (local.get $src) (local.get $end)))
+        (local.set $xy (i32.load offset=8 (local.get $src)))
+        (if (i32.and (local.get $xy) (i32.const 0x80008000))
+          (then
+            (global.set $negative (i32.add (global.get $negative) (i32.const 1))))
+          (else
+            (local.set $time
+              (f64.add (f64.convert_i64_s (i64.load (local.get $src))) (local.get $offset)))
+            (if (f64.lt (local.get $time) (local.get $last))
+              (then
+                (if (i32.and
+                      (global.get $repair_wraps)
+                      (i32.and
+                        (f64.gt (f64.sub (local.get $last) (local.get $time)) (f64.const 2147483648))
+                        (f64.lt (f64.sub (local.get $last) (local.get $time)) (f64.const 6442450944))))
+                  (then
+                    (local.set $offset (f64.add (local.get $offset) (f64.const 4294967296)))
+                    (local.set $time (f64.add (local.get $time) (f64.const 4294967296)))
+                    (global.set $wraps (i32.add (global.get $wraps) (i32.const 1)))))
+                (if (f64.lt (local.get $time) (local.get $last))
+                  (then
+                    (local.set $time (local.get $last))
+                    (global.set $backwards (i32.add (global.get $backwards) (i32.const 1)))))))
+            (local.set $last (local.get $time))
+            (f64.store (i32.add (local.get $t) (i32.shl (local.get $n) (i32.const 3))) (local.get $time))
+            (i32.store16 (i32.add (local.get $x) (i32.shl (local.get $n) (i32.const 1))) (local.get $xy))
+            (i32.store16 (i32.add (local.get $y) (i32.shl (local.get $n) (i32.const 1)))
+              (i32.shr_u (local.get $xy) (i32.const 16)))
+            (i32.store8 (i32.add (local.get $p) (local.get $n))
+              (i32.ne (i32.load8_u offset=12 (local.get $src)) (i32.const 0)))
+            (local.set $n (i32.add (local.get $n) (i32.const 1)))))
+        (local.set $src (i32.add (local.get $src) (i32.const 16)))
+        (br $event)))
+    (global.set $last (local.get $last))
+    (global.set $offset (local.get $offset))
+    (local.get $n)))
