@@ -239,6 +239,7 @@ export class Network {
   /**
    * Declares that all input up to T has been fed: settles every layer up to T. Afterwards all
    * spikes with t ≤ T are final. T = +Infinity ends the window (every remaining spike is computed).
+   * A T before the current time changes nothing.
    */
   advance(T: number): void {
     if (Number.isNaN(T)) throw new RangeError('"T" must be a number, got NaN');

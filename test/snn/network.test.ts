@@ -172,6 +172,26 @@ describe('streaming API', () => {
   });
 });
 
+describe('counters', () => {
+  it('cumulative counters sum the windows; per-window counters restart at reset', () => {
+    const spec = randomDense(41, 8, [10, 3], () => ({ tauS: 0.13, threshold: 0.15, maxSpikes: 4 }));
+    const net = compileNetwork(spec);
+    const one = net.run(randomInput(42, 8, 20, 0.3)).counters;
+    const two = net.run(randomInput(43, 8, 25, 0.3)).counters;
+    expect(two.inputSpikes).toBe(25);
+    const total = net.cumulativeCounters();
+    expect(total.windows).toBe(2);
+    expect(total.inputSpikes).toBe(45);
+    expect(total.synOps).toBe(one.synOps + two.synOps);
+    expect(total.layers[0].spikes).toBe(one.layers[0].spikes + two.layers[0].spikes);
+    expect(total.layers[1].silent).toBe(one.layers[1].silent + two.layers[1].silent);
+    // dense synaptic ops: every incoming spike × layer size
+    expect(one.layers[0].synOps).toBe(20 * 10);
+    expect(one.layers[1].synOps).toBe(one.layers[0].spikes * 3);
+    expect(one.denseMacs).toBe(8 * 10 + 10 * 3);
+  });
+});
+
 describe('TTFS is the first spike of the relaxed network', () => {
   it('with maxSpikes = 1 in one layer, its spikes are the first spikes of that layer with maxSpikes = N', () => {
     for (const seed of [11, 12, 13, 14]) {
