@@ -236,3 +236,40 @@ describe('file driver life cycle', () => {
     expect(openFds()).toBe(before);
   });
 });
+
+describe('file driver with other formats', () => {
+  it('replays Event Stream and CSV files (format detected; CSV geometry inferred by a first pass)', async () => {
+    const es = join(dir, 'a.es');
+    const csv = join(dir, 'a.csv');
+    const { EsEncoder } = await import('../../src/formats/es/encoder.ts');
+    const enc = new EsEncoder();
+    const pk = packetFromArrays([0, 10, 20], [1, 2, 3], [4, 5, 6], [1, 0, 1]);
+    const header = enc.begin(makeStreamInfo({ width: 346, height: 260, format: 'es' }));
+    const body = enc.encode(pk);
+    const bytes = new Uint8Array(header.length + body.length);
+    bytes.set(header);
+    bytes.set(body, header.length);
+    writeFileSync(es, bytes);
+    writeFileSync(csv, 't,x,y,p\n0,1,4,1\n10,2,5,0\n20,3,6,1\n');
+    for (const [path, format, width] of [
+      [es, 'es', 346],
+      [csv, 'csv', 4],
+    ] as const) {
+      const src = await fileDriver.open(new URL(`file://${path}?speed=0`));
+      expect(src.info).toMatchObject({ format, width });
+      const all = concatPackets(await firstValueFrom(src.packets.pipe(toArray())));
+      expect(Array.from(all.tUs)).toEqual([0, 10, 20]);
+      await src.close();
+    }
+  });
+
+  it('completes with nothing when start is past the end; forced format and geometry parameters apply', async () => {
+    const path = writeNmnist('short.bin', 10, 10);
+    const src = await fileDriver.open(new URL(`file://${path}?speed=0&start=1000000`));
+    expect(await firstValueFrom(src.packets.pipe(toArray()))).toEqual([]);
+    expect(src.stats.dropped.before_start).toBe(10);
+    const forced = await fileDriver.open(new URL(`file://${path}?speed=0&format=nmnist&width=100&height=50`));
+    expect(forced.info).toMatchObject({ width: 100, height: 50, geometrySource: 'user' });
+    await expect(fileDriver.open(new URL(`file://${path}?format=csv`))).rejects.toBeInstanceOf(DecodeError);
+  });
+});
