@@ -305,3 +305,17 @@ describe('EVT 3.0 writer bytes (hand-checked against the layout)', () => {
     ]);
   });
 });
+
+describe('EVT 3.0 writer with unknown geometry', () => {
+  it('writes no size rather than 0x0, and the decoder reports the geometry as unknown', () => {
+    const enc = new Evt3Encoder();
+    const head = enc.begin(
+      makeStreamInfo({ width: 0, height: 0, format: 'evt3', geometrySource: 'unknown' }),
+    );
+    expect(new TextDecoder().decode(head)).toBe('% evt 3.0\n% format EVT3\n% end\n');
+    const bytes = concatBytes([head, enc.encode(packetFromArrays([1], [2000], [1500], [1]))]);
+    const { packet, decoder } = decodeChunks(new Evt3Decoder(), [bytes]);
+    expect(packetToArrays(packet).x).toEqual([2000]);
+    expect(decoder.info).toMatchObject({ width: 0, height: 0, geometrySource: 'unknown' });
+  });
+});

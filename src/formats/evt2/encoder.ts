@@ -97,7 +97,7 @@ export class Evt2Encoder implements EventEncoder {
     makeStreamInfo(info);
     this.maxX = Math.min(info.width || 2048, 2048);
     this.maxY = Math.min(info.height || 2048, 2048);
-    return rawHeader(info, 'evt 2.0', `EVT2;height=${info.height};width=${info.width}`);
+    return rawHeader(info, '2.0', 'EVT2');
   }
 
   encode(packet: EventPacket): Uint8Array {

@@ -46,7 +46,7 @@ export class Evt21Encoder implements EventEncoder {
     this.maxX = Math.min(info.width || 2048, 2048);
     this.maxY = Math.min(info.height || 2048, 2048);
     const suffix = this.order === 'legacy' ? ';endianness=legacy' : '';
-    return rawHeader(info, 'evt 2.1', `EVT21;height=${info.height};width=${info.width}${suffix}`);
+    return rawHeader(info, '2.1', 'EVT21', suffix);
   }
 
   encode(packet: EventPacket): Uint8Array {

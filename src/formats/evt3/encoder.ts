@@ -70,7 +70,7 @@ export class Evt3Encoder implements EventEncoder {
     this.began = true;
     checked(info);
     this.info = info;
-    return rawHeader(info, 'evt 3.0', `EVT3;height=${info.height};width=${info.width}`);
+    return rawHeader(info, '3.0', 'EVT3');
   }
 
   encode(packet: EventPacket): Uint8Array {
