@@ -166,7 +166,7 @@ function engines(spec: NetworkSpec): { js: Network; wasm: Network } {
 
 export default async function (): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const repeats = 5;
+  const repeats = 7;
 
   // (a) 784-800-10 TTFS, MNIST digits, t = 0.1·(1 − intensity), τ_s = 0.13, θ 0.7/2.0, window 1.0
   const require = createRequire(import.meta.url);
