@@ -100,16 +100,17 @@ export async function openEmulatedSource(
     let sensorEnd = 0;
     let timer: Subscription | undefined;
     let stopped = false;
+    const closeFromSource = () => {
+      finish();
+      subscriber.complete();
+    };
     const finish = () => {
       stopped = true;
       timer?.unsubscribe();
-      live.delete(finish);
+      live.delete(closeFromSource);
       gen.dispose?.();
     };
-    live.add(() => {
-      finish();
-      subscriber.complete();
-    });
+    live.add(closeFromSource);
 
     /** Emits the packet of (sensorEnd − packetUs, sensorEnd]; returns false when the source has ended. */
     const emitNext = (): boolean => {
