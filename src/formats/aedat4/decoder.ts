@@ -202,9 +202,12 @@ export class Aedat4Decoder implements EventDecoder {
   push(chunk: Uint8Array): EventPacket {
     let i = 0;
     const n = chunk.length;
-    // One allocation for the events this chunk likely holds (compressed event data takes about
-    // 8 bytes per event) instead of repeated doubling while its packets are decoded.
-    if (this.state === State.Boundary || this.state === State.Payload) this.builder.reserve(n >>> 3);
+    // One allocation for the events this chunk likely holds (judged by the bytes per event so
+    // far; 8 to start with, about what LZ4 makes of event data) instead of repeated doubling.
+    if (this.state === State.Boundary || this.state === State.Payload) {
+      const bytesPerEvent = this.stats.events > 1000 ? this.pos / this.stats.events : 8;
+      this.builder.reserve(Math.ceil((n / bytesPerEvent) * 1.05));
+    }
     while (this.state !== State.Done) {
       if (this.state === State.Table) {
         this.collectTable(chunk.subarray(i));
