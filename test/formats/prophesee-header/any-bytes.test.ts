@@ -57,7 +57,7 @@ describe('Prophesee decoders on arbitrary bytes', () => {
           expect(packetToArrays(split.packet)).toEqual(ev);
           expect(split.decoder.stats.toJSON()).toEqual(whole.decoder.stats.toJSON());
         }),
-        { numRuns: 200 },
+        { numRuns: 120 },
       );
     });
   }
