@@ -21,6 +21,6 @@ run yinyang-relaxed --method relaxed --dataset yinyang --thresholds 0.05,0.3 --e
 run mnist-relaxed --method relaxed --dataset mnist --epochs 20
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.005 --epochs 20
 run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 200 --epochs 4
-run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 200 --epochs 4
-run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 3
-run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.005 --epochs 3
+run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 200 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.005 --tau-loss 0.02 --epochs 3
+run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 3 --validation-limit 2000
+run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.005 --epochs 2 --validation-limit 2000
