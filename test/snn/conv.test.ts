@@ -69,6 +69,32 @@ describe('conv2d and pooling', () => {
     );
   });
 
+  it('stays exact over 10 hours of one window (re-referencing in conv and pooling paths)', () => {
+    const uncapped: NetworkSpec = {
+      ...spec,
+      layers: spec.layers.map((l) =>
+        l.type === 'pool' ? l : { ...l, neuron: { ...l.neuron, maxSpikes: 1e6 } },
+      ),
+    };
+    const once = compileNetwork(uncapped).run(input, { windowEnd: 1 });
+    expect(once.layers[3].count).toBeGreaterThan(5);
+    const net = compileNetwork(uncapped);
+    net.reset(0);
+    const shifted = new Float64Array(input.times.length);
+    const indices = Int32Array.from(input.indices);
+    for (const start of [0, 700, 36000]) {
+      for (let k = 0; k < shifted.length; k++) shifted[k] = input.times[k] + start;
+      const before = net.layerSpikes(3).count;
+      net.feed(shifted, indices);
+      net.advance(start + 1);
+      const v = net.layerSpikes(3);
+      expect(v.count - before).toBe(once.layers[3].count);
+      for (let k = before; k < v.count; k++) {
+        expect(Math.abs(v.times[k] - start - once.layers[3].times[k - before])).toBeLessThan(1e-9);
+      }
+    }
+  });
+
   it('every layer reports spikes in time order', () => {
     for (const l of whole.layers)
       for (let k = 1; k < l.count; k++) expect(l.times[k]).toBeGreaterThanOrEqual(l.times[k - 1]);

@@ -73,7 +73,12 @@ export function createDenseKernel(source: Float32Array, size: number): DenseKern
   const bPtr = aPtr + padded * 8;
   const outPtr = bPtr + padded * 8;
   const end = outPtr + padded * 4;
-  const memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: Math.ceil(end / 65536) });
+  } catch {
+    return null; // too large for a wasm memory here: the JS loops take over
+  }
   const exports = new WebAssembly.Instance(mod, { env: { memory } }).exports as {
     step: StepFn;
     integrate: IntegrateFn;
