@@ -70,8 +70,12 @@ def main():
     args = parser.parse_args()
     try:
         sys.exit(asyncio.run(run(args)))
-    except websockets.exceptions.InvalidStatusCode as err:
-        print("connection refused: HTTP %s" % err.status_code, file=sys.stderr)
+    except websockets.exceptions.InvalidHandshake as err:
+        # e.g. HTTP 401 (token), 403 (origin), 404 (path)
+        print("connection refused: %s" % err, file=sys.stderr)
+        sys.exit(1)
+    except OSError as err:
+        print("cannot connect to %s: %s" % (args.url, err), file=sys.stderr)
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(0)

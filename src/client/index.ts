@@ -163,7 +163,7 @@ export class SpikestreamClient {
   private ws: WebSocketLike | undefined;
   private readonly listeners = new Map<keyof ClientEvents, Set<Listener<never>>>();
   private readonly queues = new Set<AsyncQueue<PredictionMessage>>();
-  private readonly pings = new Map<number, (rttMs: number) => void>();
+  private readonly pings = new Map<number, (err?: Error) => void>();
   private topics: Topic[];
   private closedByUser = false;
   private attempt = 0;
@@ -203,12 +203,12 @@ export class SpikestreamClient {
     this.send({ type: 'subscribe', topics: this.topics });
   }
 
-  /** Round trip to the server, ms. */
+  /** Round trip to the server, ms. Rejects if the connection closes first. */
   ping(): Promise<number> {
     const id = this.nextPingId++;
     const t0 = wallClockMs();
-    return new Promise((resolve) => {
-      this.pings.set(id, () => resolve(wallClockMs() - t0));
+    return new Promise((resolve, reject) => {
+      this.pings.set(id, (err?: Error) => (err ? reject(err) : resolve(wallClockMs() - t0)));
       this.send({ type: 'ping', id });
     });
   }
@@ -275,6 +275,9 @@ export class SpikestreamClient {
           (this.options.reconnect ?? true) &&
           (helloSeen || this.attempt > 0);
         this.emit('close', { code: ev.code, reason: ev.reason, willReconnect });
+        for (const done of this.pings.values())
+          done(new Error(`connection closed (${ev.code}) before the pong`));
+        this.pings.clear();
         if (!helloSeen && this.attempt === 0) {
           reject(
             new Error(`could not connect to ${this.options.url}: closed with ${ev.code} ${ev.reason}`.trim()),
@@ -328,7 +331,7 @@ export class SpikestreamClient {
         const done = this.pings.get(id);
         if (done) {
           this.pings.delete(id);
-          done(0);
+          done();
         }
         break;
       }

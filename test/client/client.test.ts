@@ -193,6 +193,18 @@ describe('clients in other processes', () => {
     expect(events[0].firstEvent.slice(1)).toEqual([3, 5, 1]);
   });
 
+  it('the Python example exits 1 with the reason when the token is wrong', async () => {
+    ts = await startServer({ token: 'right' });
+    const proc = runProcess(
+      '/usr/bin/python3',
+      ['examples/python-client/client.py', '--url', ts.wsUrl, '--token', 'wrong'],
+      () => {},
+    );
+    const { code, err } = await proc.done;
+    expect(code).toBe(1);
+    expect(err).toMatch(/connection refused: .*401/);
+  });
+
   it('the Node example prints predictions as JSON lines', async () => {
     ts = await startServer();
     const proc = runProcess(
