@@ -121,8 +121,7 @@ export class Recording implements AsyncIterable<EventPacket> {
         if (packet === null) return;
         if (packet.length > 0) yield packet;
         if (this.decoder.stats.fatal) {
-          await this.close();
-          this.raiseIfFatal();
+          await this.finish();
           return;
         }
       }
@@ -144,6 +143,8 @@ export class Recording implements AsyncIterable<EventPacket> {
   }
 
   private async finish(): Promise<null> {
+    // Headerless decoders that learn their geometry at the end (CSV) describe the good part.
+    if (this.decoder.info === undefined) this.decoder.end();
     await this.close();
     this.raiseIfFatal();
     return null;

@@ -93,6 +93,7 @@ describe('CSV decoder', () => {
     expect(stop.packet.length).toBe(2);
     expect(stop.decoder.stats.fatal).toMatchObject({ byteOffset: 24, field: 'line 4: x', fatal: true });
     expect(stop.decoder.stats.fatal?.message).toContain('"abc"');
+    expect(stop.decoder.info).toMatchObject({ width: 2, height: 2, geometrySource: 'inferred' });
     const skip = decode(src, { onBadRow: 'skip' });
     expect(skip.packet.length).toBe(3);
     expect(skip.decoder.stats.skipped).toMatchObject({ bad_row: 1 });

@@ -121,22 +121,26 @@ export class CsvDecoder implements EventDecoder {
   }
 
   end(): EventPacket {
-    if (this.stopped) return EMPTY_PACKET;
-    this.cols = allocateColumns(1);
-    this.k = 0;
-    if (this.carryLength > 0) {
-      const n = this.carryLength;
-      this.carryLength = 0;
-      this.line(this.carry, 0, n, this.stats.bytes);
-      this.stats.bytes += n;
+    let out = EMPTY_PACKET;
+    if (!this.stopped) {
+      this.cols = allocateColumns(1);
+      this.k = 0;
+      if (this.carryLength > 0) {
+        const n = this.carryLength;
+        this.carryLength = 0;
+        this.line(this.carry, 0, n, this.stats.bytes);
+        this.stats.bytes += n;
+      }
+      out = this.finishPush();
     }
-    const out = this.finishPush();
+    // Also after fatal damage, so the good part is described.
     if (this.info === undefined) {
       // No geometry from the file or the user: inferred from all the events, and said so.
       const user = this.userWidth !== undefined || this.userHeight !== undefined;
       const w = this.userWidth ?? this.fileWidth ?? this.maxX + 1;
       const h = this.userHeight ?? this.fileHeight ?? this.maxY + 1;
       if (user) this.setInfo(w, h, 'user');
+      else if (this.fileWidth !== undefined && this.fileHeight !== undefined) this.setInfo(w, h, 'header');
       else if (this.maxX >= 0) this.setInfo(w, h, 'inferred');
       else this.setInfo(0, 0, 'unknown');
     }
