@@ -152,11 +152,15 @@ let seq = 0;
 createInterface({ input: process.stdin }).on('line', async (line) => {
   const [cmd, n, gapMs] = line.split(' ');
   if (cmd === 'burst') {
+    let cpu = 0;
     for (let i = 0; i < Number(n); i++) {
+      const c0 = process.cpuUsage();
       server.publishPrediction(prediction(seq++));
+      const c = process.cpuUsage(c0);
+      cpu += c.user + c.system;
       await new Promise((r) => setTimeout(r, Number(gapMs)));
     }
-    process.stdout.write('done ' + server.metrics.clientsClosedSlow + '\\n');
+    process.stdout.write('done ' + server.metrics.clientsClosedSlow + ' ' + cpu / Number(n) + '\\n');
   } else if (cmd === 'quit') {
     await server.close();
     process.exit(0);
@@ -225,7 +229,7 @@ async function fanout(
   clients: number,
   stalled: boolean,
   messages: number,
-): Promise<{ p50: number; p99: number; closedSlow: string }> {
+): Promise<{ p50: number; p99: number; closedSlow: string; publishCpuUs: number }> {
   const delays: number[] = [];
   const ws = await connectClients(server.port, clients, delays);
   let stall: WebSocket | undefined;
@@ -240,7 +244,8 @@ async function fanout(
   for (const w of ws) w.terminate();
   stall?.terminate();
   await new Promise((r) => setTimeout(r, 100));
-  return { p50: percentile(delays, 50), p99: percentile(delays, 99), closedSlow: done.split(' ')[1] };
+  const [, closedSlow, cpu] = done.split(' ');
+  return { p50: percentile(delays, 50), p99: percentile(delays, 99), closedSlow, publishCpuUs: Number(cpu) };
 }
 
 async function benchFanout(rows: BenchRow[]): Promise<void> {
@@ -251,11 +256,16 @@ async function benchFanout(rows: BenchRow[]): Promise<void> {
     const hundred: number[] = [];
     const hundredStalled: number[] = [];
     const p50s: number[] = [];
+    const cpuOne: number[] = [];
+    const cpuHundred: number[] = [];
     for (let r = 0; r < repeats; r++) {
-      one.push((await fanout(server, 1, false, 150)).p99);
+      const o = await fanout(server, 1, false, 150);
+      one.push(o.p99);
+      cpuOne.push(o.publishCpuUs);
       const h = await fanout(server, 100, false, 150);
       hundred.push(h.p99);
       p50s.push(h.p50);
+      cpuHundred.push(h.publishCpuUs);
       hundredStalled.push((await fanout(server, 100, true, 150)).p99);
     }
     rows.push({
@@ -269,6 +279,17 @@ async function benchFanout(rows: BenchRow[]): Promise<void> {
       higherIsBetter: false,
       note: `150 predictions every ${GAP_MS} ms, msgpack, clients in one process; p50 ${median(p50s).toFixed(2)} ms; ${load()}`,
       samples: hundred,
+    });
+    rows.push({
+      group: 'server',
+      name: 'fan-out publish CPU per prediction, 100 clients',
+      value: median(cpuHundred),
+      unit: 'µs',
+      baseline: median(cpuOne),
+      baselineName: '1 client',
+      higherIsBetter: false,
+      note: 'server process CPU time of publishPrediction (encode once + one send per client); load-independent',
+      samples: cpuHundred,
     });
     const change = (median(hundredStalled) / median(hundred) - 1) * 100;
     rows.push({
