@@ -192,6 +192,8 @@ export function replayFile(
           addCounts(prevRepaired, recording.stats.repaired);
         }
         await recording.close();
+        // Nothing to replay (empty file, or start past its end): looping would spin forever.
+        if (!passStarted) break;
       }
       if (!stopped) subscriber.complete();
 

@@ -265,7 +265,7 @@ describe('file driver with other formats', () => {
 
   it('completes with nothing when start is past the end; forced format and geometry parameters apply', async () => {
     const path = writeNmnist('short.bin', 10, 10);
-    const src = await fileDriver.open(new URL(`file://${path}?speed=0&start=1000000`));
+    const src = await fileDriver.open(new URL(`file://${path}?speed=0&start=1000000&loop=inf`));
     expect(await firstValueFrom(src.packets.pipe(toArray()))).toEqual([]);
     expect(src.stats.dropped.before_start).toBe(10);
     const forced = await fileDriver.open(new URL(`file://${path}?speed=0&format=nmnist&width=100&height=50`));
