@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { describeDevices, formatDevices, KNOWN_DEVICES } from '../../src/cli/commands/devices.ts';
-
-const BIN = join(import.meta.dirname, '../../bin/spikestream.mjs');
+import { main } from '../../src/cli/main.ts';
 
 describe('spikestream devices', () => {
   const ports = [
@@ -44,9 +40,19 @@ describe('spikestream devices', () => {
   });
 
   it('--json lists this machine’s ports through udevadm', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'devices', '--json'], {
-      timeout: 20_000,
-    });
+    let stdout = '';
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string | Uint8Array) => {
+      stdout += String(chunk);
+      return true;
+    }) as typeof process.stdout.write;
+    let code: number;
+    try {
+      code = await main(['devices', '--json']);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(code).toBe(0);
     const list = JSON.parse(stdout) as Array<{ path: string }>;
     expect(Array.isArray(list)).toBe(true);
     for (const p of list) expect(p.path).toMatch(/^\/dev\//);

@@ -61,6 +61,39 @@ async function startRecorder(
   return { child, port, exited };
 }
 
+/** The same as startRecorder, but `record` runs in this process (no CLI start-up cost). */
+async function recordInProcess(
+  args: string[],
+  source = 'udp://127.0.0.1:0?format=spif&width=64&height=64',
+): Promise<{ port: number; exited: Promise<{ code: number | null; stderr: string }> }> {
+  let stderr = '';
+  const write = process.stderr.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    stderr += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  const exited = main(['record', '--source', source, ...args])
+    .then((code) => ({ code, stderr }))
+    .finally(() => {
+      process.stderr.write = write;
+    });
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /port=(\d+)/.exec(stderr);
+      if (m) {
+        clearInterval(timer);
+        resolve(Number(m[1]));
+      }
+    }, 5);
+    void exited.then(() => {
+      clearInterval(timer);
+      if (!/port=(\d+)/.test(stderr)) reject(new Error(`record ended early: ${stderr}`));
+      else resolve(Number(/port=(\d+)/.exec(stderr)![1]));
+    });
+  });
+  return { port, exited };
+}
+
 function send(port: number, packet: EventPacket): Promise<void> {
   return Promise.all(
     encodeSpif(packet).map(
@@ -90,7 +123,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe('spikestream record', () => {
   it('records a live UDP source to AEDAT 4 and stops after --duration', async () => {
     const out = join(dir, 'plain.aedat4');
-    const { port, exited } = await startRecorder(['--out', out, '--duration', '1.5', '--flush-ms', '100']);
+    const { port, exited } = await recordInProcess(['--out', out, '--duration', '1.5', '--flush-ms', '100']);
     const sent = events(0, 3000);
     await send(port, sent);
     const { code, stderr } = await exited;
@@ -105,12 +138,7 @@ describe('spikestream record', () => {
   it('records an emulated sensor: the file holds exactly the events the emulator makes', async () => {
     const uri = 'emulate:bar?width=64&height=48&duration=0.4&speed=0&seed=3';
     const out = join(dir, 'emulated.aedat4');
-    const child = spawn(process.execPath, [BIN, 'record', '--source', uri, '--out', out, '--quiet'], {
-      stdio: 'ignore',
-    });
-    children.push(child);
-    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
-    expect(code).toBe(0);
+    expect(await main(['record', '--source', uri, '--out', out, '--quiet'])).toBe(0);
     const src = await openSource(uri);
     const direct = concatPackets(await firstValueFrom(src.packets.pipe(toArray())));
     await src.close();
@@ -140,7 +168,7 @@ describe('spikestream record', () => {
 
   it('--rotate starts new complete files that together hold every event', async () => {
     const out = join(dir, 'rot.aedat4');
-    const { port, exited } = await startRecorder([
+    const { port, exited } = await recordInProcess([
       '--out',
       out,
       '--duration',
