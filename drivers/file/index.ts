@@ -10,6 +10,7 @@
  * | chunk | bytes read at a time (default 1048576) |
  * | interval_ms | wall-clock ms one packet covers at most while pacing (default 1) |
  * | width, height | geometry for headerless formats (N-MNIST, CSV) |
+ * | opt.KEY | a format-specific decoder option, e.g. `opt.columns=x,y,p,t` or `opt.timeUnit=s` |
  */
 import { fileURLToPath } from 'node:url';
 import { BehaviorSubject, Observable, type SchedulerLike } from 'rxjs';
@@ -51,8 +52,18 @@ export function parseFileParams(url: URL): ReplayOptions {
   const intervalMs = q.number('interval_ms', 1, 0.001, 60_000);
   const width = q.has('width') ? q.int('width', 0, 1, 65535) : undefined;
   const height = q.has('height') ? q.int('height', 0, 1, 65535) : undefined;
+  // opt.KEY=VALUE: a format-specific decoder option (e.g. opt.columns=x,y,p,t for CSV).
+  let decoderOptions: Record<string, unknown> | undefined;
+  for (const name of new Set(url.searchParams.keys())) {
+    if (!name.startsWith('opt.') || name.length === 4) continue;
+    const raw = q.string(name) ?? '';
+    decoderOptions ??= {};
+    decoderOptions[name.slice(4)] = /^(-?\d+(\.\d+)?([eE][+-]?\d+)?|true|false|null)$/.test(raw)
+      ? JSON.parse(raw)
+      : raw;
+  }
   q.rejectUnknown();
-  return { speed, loop, startUs, format, chunkBytes, intervalMs, width, height };
+  return { speed, loop, startUs, format, chunkBytes, intervalMs, width, height, decoderOptions };
 }
 
 /** Opens a recording for replay (programmatic form of the `file:` URI). */
@@ -129,7 +140,7 @@ export const fileDriver: SourceDriver & {
         width: options.width ?? params.width,
         height: options.height ?? params.height,
         scheduler: options.scheduler,
-        decoderOptions: options.decoderOptions,
+        decoderOptions: { ...params.decoderOptions, ...options.decoderOptions },
         signal: options.signal,
       },
       uri.href,

@@ -251,6 +251,14 @@ describe('file driver with other formats', () => {
     bytes.set(body, header.length);
     writeFileSync(es, bytes);
     writeFileSync(csv, 't,x,y,p\n0,1,4,1\n10,2,5,0\n20,3,6,1\n');
+    const ms = join(dir, 'ms.txt');
+    writeFileSync(ms, '1 4 1 0.5\n2 5 0 1.5\n');
+    const opt = await fileDriver.open(
+      new URL(`file://${ms}?speed=0&opt.columns=x,y,p,t&opt.timeUnit=ms&opt.header=false`),
+    );
+    const optAll = concatPackets(await firstValueFrom(opt.packets.pipe(toArray())));
+    expect(Array.from(optAll.tUs)).toEqual([500, 1500]);
+    expect(() => parseFileParams(new URL('file:///a?opt.columns=x,y,p,t&optx=1'))).toThrow(/optx/);
     for (const [path, format, width] of [
       [es, 'es', 346],
       [csv, 'csv', 4],
