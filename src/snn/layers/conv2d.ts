@@ -154,7 +154,7 @@ export class Conv2dLayer extends LifLayerBase {
           // settle (xLo, X], then integrate
           if (
             X > xLo &&
-            (ai - bi * X + cX2 <= 0 || (bi > 2 * c * xLo && bi < 2 * c * X && bi * bi >= 4 * c * ai))
+            +(ai - bi * X + cX2 <= 0) | (+(bi > 2 * c * xLo) & +(bi < 2 * c * X) & +(bi * bi >= 4 * c * ai))
           ) {
             bi = this.fire(n, ai, bi, xLo, X, t);
             ai = a[n]; // +∞ if the neuron just saturated
@@ -184,7 +184,8 @@ export class Conv2dLayer extends LifLayerBase {
         const xLo = xs[n];
         if (
           X > xLo &&
-          (ai - bi * X + c * X * X <= 0 || (bi > 2 * c * xLo && bi < 2 * c * X && bi * bi >= 4 * c * ai))
+          +(ai - bi * X + c * X * X <= 0) |
+            (+(bi > 2 * c * xLo) & +(bi < 2 * c * X) & +(bi * bi >= 4 * c * ai))
         ) {
           b[n] = this.fire(n, ai, bi, xLo, X, T);
         }

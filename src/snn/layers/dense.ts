@@ -19,6 +19,8 @@ export class DenseLayer extends LifLayerBase {
   private readonly spec: DenseLayerSpec;
   /** The WebAssembly SIMD kernel, or null for the JavaScript loops. */
   private readonly kernel: DenseKernel | null;
+  /** Neurons that may cross in the current interval (JS path scratch). */
+  private readonly pending: Int32Array;
   /** Every neuron is settled up to this time (model time units). */
   private tResolved = 0;
   /** e^{(tResolved − ref)/τ}. */
@@ -30,6 +32,7 @@ export class DenseLayer extends LifLayerBase {
     super(spec.size, spec.neuron, recording, kernel ?? undefined);
     this.spec = spec;
     this.kernel = kernel;
+    this.pending = new Int32Array(spec.size);
     this.inputSize = inputSize;
     this.weights = kernel ? kernel.weights : spec.weights;
   }
@@ -139,17 +142,28 @@ export class DenseLayer extends LifLayerBase {
         const twoCLo = 2 * c * xLo;
         const twoCHi = 2 * c * X;
         const fourC = 4 * c;
+        // settle (xLo, X]: a neuron may cross if f(X) ≤ 0, or if the vertex lies inside with real
+        // roots; those are set aside (no call in this loop), every other neuron integrates the input
+        const pending = this.pending;
+        let np = 0;
         for (let i = 0; i < size; i++) {
-          let ai = a[i];
-          let bi = b[i];
-          // settle (xLo, X]: crossing if f(X) ≤ 0, or the vertex lies inside with real roots
-          if (ai - bi * X + cX2 <= 0 || (bi > twoCLo && bi < twoCHi && bi * bi >= fourC * ai)) {
-            bi = this.fire(i, ai, bi, xLo, X, t);
-            ai = a[i]; // +∞ if the neuron just saturated
+          const ai = a[i];
+          const bi = b[i];
+          // one branch, almost never taken: the comparisons are combined arithmetically because in
+          // busy relaxed layers `b > 2c·xLo` alone is a coin flip the branch predictor would miss
+          if (+(ai - bi * X + cX2 <= 0) | (+(bi > twoCLo) & +(bi < twoCHi) & +(bi * bi >= fourC * ai))) {
+            pending[np++] = i;
+            continue;
           }
-          // integrate the input
           const wi = w[row + i];
           a[i] = ai + wi * X2;
+          b[i] = bi + wi * X;
+        }
+        for (let q = 0; q < np; q++) {
+          const i = pending[q];
+          const bi = this.fire(i, a[i], b[i], xLo, X, t);
+          const wi = w[row + i];
+          a[i] += wi * X2; // +∞ stays +∞ for a neuron that just saturated
           b[i] = bi + wi * X;
         }
         if (log.count - start > 1) log.sortFrom(start);
@@ -181,7 +195,10 @@ export class DenseLayer extends LifLayerBase {
     for (let i = 0; i < this.size; i++) {
       const ai = a[i];
       const bi = b[i];
-      if (ai - bi * X + c * X * X <= 0 || (bi > 2 * c * xLo && bi < 2 * c * X && bi * bi >= 4 * c * ai)) {
+      if (
+        +(ai - bi * X + c * X * X <= 0) |
+        (+(bi > 2 * c * xLo) & +(bi < 2 * c * X) & +(bi * bi >= 4 * c * ai))
+      ) {
         b[i] = this.fire(i, ai, bi, xLo, X, T);
       }
     }
