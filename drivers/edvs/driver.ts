@@ -88,7 +88,9 @@ export async function edvsOpenSequence(
       if (options.probe) {
         link.takeCaptured();
         await link.write('??E\n');
-        formats = latin1.decode(await link.settle(100)).trim() || undefined;
+        // The list is one or more lines; wait for the first line end, then a moment for the rest.
+        await link.waitFor((b) => b.includes(0x0a), 1000, signal);
+        formats = latin1.decode(await link.settle(20)).trim() || undefined;
       }
       if (options.resetTimestamps) await link.write('!ET0\n');
       await link.write(`!${options.format}\n`);

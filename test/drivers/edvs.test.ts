@@ -56,7 +56,7 @@ const ev = (t: number[], x: number[], y: number[], p: number[]) => packetFromArr
 describe('edvs: driver through a real pseudo-terminal', () => {
   it('runs the open sequence, streams E2 events through garbage and wraps, stops with E-', async () => {
     const { emu, host } = await device('a');
-    const src = await open(`edvs:${host}?baud=4000000&reset_ms=500&probe=1`);
+    const src = await open(`edvs:${host}?baud=4000000&reset_ms=3000&probe=1`);
     await emu.started();
     expect(emu.commands).toEqual(['', 'R', '!U0', '??E', '!E2', 'E+']);
     expect(src.info).toMatchObject({ width: 128, height: 128, format: 'edvs-e2' });
@@ -87,7 +87,7 @@ describe('edvs: driver through a real pseudo-terminal', () => {
 
   it('selects another format and delivers E4 timestamps unchanged', async () => {
     const { emu, host } = await device('b');
-    const src = await open(`edvs:${host}?format=E4&reset_ms=500`);
+    const src = await open(`edvs:${host}?format=E4&reset_ms=3000`);
     await emu.started();
     expect(emu.commands).toContain('!E4');
     const got = collect(src, 2);
@@ -117,7 +117,7 @@ describe('edvs: driver through a real pseudo-terminal', () => {
 
   it('a device that resets itself mid-stream is noticed by its banner and started again', async () => {
     const { emu, host } = await device('r');
-    const src = await open(`edvs:${host}?reset_ms=500&retry_ms=10`);
+    const src = await open(`edvs:${host}?reset_ms=3000&retry_ms=10`);
     const statuses: SourceStatus['state'][] = [];
     src.status.subscribe((s) => statuses.push(s.state));
     await emu.started();
@@ -137,7 +137,7 @@ describe('edvs: driver through a real pseudo-terminal', () => {
 
   it('a pulled plug is reported, and the driver reconnects when the device is back at the same path', async () => {
     const first = await device('c');
-    const src = await open(`edvs:${first.host}?reset_ms=500&retry_ms=20&retry_max_ms=100`);
+    const src = await open(`edvs:${first.host}?reset_ms=3000&retry_ms=20&retry_max_ms=100`);
     const statuses: SourceStatus['state'][] = [];
     src.status.subscribe((s) => statuses.push(s.state));
     await first.emu.started();
