@@ -589,7 +589,18 @@ export class Aedat4Decoder implements EventDecoder {
       wasm.tOffset = this.tOffset;
       wasm.repairTimeWraps = this.repairTimeWraps;
       const structs = bytes.subarray(start, start + count * 16);
-      n = first + wasm.decodeEvents(structs, count, builder.tUs, builder.x, builder.y, builder.p, first);
+      try {
+        n = first + wasm.decodeEvents(structs, count, builder.tUs, builder.x, builder.y, builder.p, first);
+      } catch (err) {
+        // Only a packet too large for the kernels' memory gets here.
+        this.stats.issue(
+          at,
+          'EventPacket.elements',
+          `stream ${this.packetStreamId}: ${(err as Error).message}`,
+        );
+        this.stats.skip('corrupt_packets');
+        return;
+      }
       this.lastT = wasm.lastT;
       this.tOffset = wasm.tOffset;
       const c = wasm.takeCounters();

@@ -4,8 +4,9 @@
 ;; lz4_block(s, sEnd, dBase, d, dLimit) decodes the block at memory[s, sEnd) to memory from d,
 ;; with matches allowed back to dBase (linked blocks). Returns the new output end, or
 ;; -1 (input malformed or truncated), -2 (output would pass dLimit), -3 (match offset 0 or
-;; before dBase). Copies move 8 bytes at a time and may write up to 7 bytes past the output
-;; and read up to 7 bytes past the input: the caller leaves 16 spare bytes after both regions.
+;; before dBase). Copies move 8 bytes at a time (short ones 16 bytes, unconditionally) and may
+;; write up to 15 bytes past the output and read up to 15 bytes past the input: the caller
+;; leaves 16 spare bytes after both regions.
 (module
   (memory (export "memory") 1)
   (func (export "lz4_block")
@@ -32,15 +33,20 @@
                   (br_if $more_literals (i32.eq (local.get $b) (i32.const 255))))))
             (br_if $malformed (i32.gt_u (i32.add (local.get $s) (local.get $lit)) (local.get $sEnd)))
             (br_if $overflow (i32.gt_u (i32.add (local.get $d) (local.get $lit)) (local.get $dLimit)))
-            ;; copy literals, 8 bytes at a time
-            (local.set $k (i32.const 0))
-            (block $literals_done
-              (loop $copy_literals
-                (br_if $literals_done (i32.ge_u (local.get $k) (local.get $lit)))
-                (i64.store (i32.add (local.get $d) (local.get $k))
-                  (i64.load (i32.add (local.get $s) (local.get $k))))
-                (local.set $k (i32.add (local.get $k) (i32.const 8)))
-                (br $copy_literals)))
+            ;; copy literals: up to 16 in two unconditional 8-byte moves (the common case), else a loop
+            (if (i32.le_u (local.get $lit) (i32.const 16))
+              (then
+                (i64.store (local.get $d) (i64.load (local.get $s)))
+                (i64.store offset=8 (local.get $d) (i64.load offset=8 (local.get $s))))
+              (else
+                (local.set $k (i32.const 0))
+                (block $literals_done
+                  (loop $copy_literals
+                    (br_if $literals_done (i32.ge_u (local.get $k) (local.get $lit)))
+                    (i64.store (i32.add (local.get $d) (local.get $k))
+                      (i64.load (i32.add (local.get $s) (local.get $k))))
+                    (local.set $k (i32.add (local.get $k) (i32.const 8)))
+                    (br $copy_literals)))))
             (local.set $s (i32.add (local.get $s) (local.get $lit)))
             (local.set $d (i32.add (local.get $d) (local.get $lit)))
             ;; the last sequence has literals only
@@ -67,11 +73,16 @@
             (if (i32.ge_u (local.get $off) (i32.const 8))
               (then
                 ;; every 8-byte read ends before the bytes still to be written
-                (loop $copy8
-                  (i64.store (local.get $d) (i64.load (local.get $from)))
-                  (local.set $d (i32.add (local.get $d) (i32.const 8)))
-                  (local.set $from (i32.add (local.get $from) (i32.const 8)))
-                  (br_if $copy8 (i32.lt_u (local.get $d) (local.get $stop)))))
+                (if (i32.le_u (local.get $len) (i32.const 16))
+                  (then
+                    (i64.store (local.get $d) (i64.load (local.get $from)))
+                    (i64.store offset=8 (local.get $d) (i64.load offset=8 (local.get $from))))
+                  (else
+                    (loop $copy8
+                      (i64.store (local.get $d) (i64.load (local.get $from)))
+                      (local.set $d (i32.add (local.get $d) (i32.const 8)))
+                      (local.set $from (i32.add (local.get $from) (i32.const 8)))
+                      (br_if $copy8 (i32.lt_u (local.get $d) (local.get $stop)))))))
               (else
                 ;; overlapping run (offset 1..7): byte by byte
                 (loop $copy1

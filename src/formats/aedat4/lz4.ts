@@ -27,6 +27,9 @@ export class Lz4Error extends Error {
   }
 }
 
+/** Largest decoded frame we accept (a corrupt frame must not exhaust memory). */
+const MAX_OUTPUT_BYTES = 1 << 30;
+
 const BLOCK_MAX_SIZES: Readonly<Record<number, number>> = {
   4: 0x10000,
   5: 0x40000,
@@ -40,9 +43,11 @@ export class OutputBuffer {
   constructor(initialSize = 1 << 16) {
     this.bytes = new Uint8Array(initialSize);
   }
-  /** Makes room for `size` bytes, keeping the first `keep` bytes. */
+  /** Makes room for `size` bytes, keeping the first `keep` bytes. Throws Lz4Error past 1 GiB. */
   ensure(size: number, keep: number): Uint8Array {
     if (size > this.bytes.length) {
+      if (size > MAX_OUTPUT_BYTES)
+        throw new Lz4Error(0, `frame decodes to more than ${MAX_OUTPUT_BYTES} bytes`);
       let cap = this.bytes.length * 2;
       while (cap < size) cap *= 2;
       const next = new Uint8Array(cap);
