@@ -16,7 +16,7 @@ run() {
 }
 
 ONLY="${*:-}"
-run yinyang-ttfs --method ttfs --dataset yinyang --thresholds 0.1,0.5 --lr 0.001 --tau-loss 0.01 --epochs 100 --workers 0
+run yinyang-ttfs --method ttfs --dataset yinyang --thresholds 0.1,0.5 --input-window 0.4 --lr 0.001 --lr-decay 0.7 --lr-decay-every 10 --tau-loss 0.005 --epochs 60 --workers 0
 run yinyang-relaxed --method relaxed --dataset yinyang --thresholds 0.05,0.3 --epochs 100 --workers 0
 run mnist-relaxed --method relaxed --dataset mnist --epochs 20
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.005 --epochs 20
