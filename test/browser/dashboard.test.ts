@@ -56,14 +56,14 @@ describe('dashboard in Chromium', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${serve.url}/`);
-    await page.waitForSelector('#status[data-state="open"]', { timeout: 10_000 });
+    await page.waitForSelector('#status[data-state="open"]', { timeout: 20_000 });
     // Both models get predictions in their feed.
     await page.waitForFunction(
       () =>
         document.querySelectorAll('.model[data-model="quadrants"] .feed li').length > 0 &&
         document.querySelectorAll('.model[data-model="quadrants-relaxed"] .feed li').length > 0,
       undefined,
-      { timeout: 10_000 },
+      { timeout: 20_000 },
     );
     const feed = await page.textContent('.model[data-model="quadrants"] .feed li');
     expect(feed).toMatch(/^[abc] \(true [abc]\) · first-spike · decision \d+(\.\d)? µs · pipeline/);
@@ -72,7 +72,7 @@ describe('dashboard in Chromium', () => {
       () => Number(document.getElementById('events-drawn')?.textContent) > 0,
       undefined,
       {
-        timeout: 10_000,
+        timeout: 20_000,
       },
     );
     const canvas = await page.evaluate(() => {
@@ -86,19 +86,19 @@ describe('dashboard in Chromium', () => {
     expect(canvas.height).toBe(34);
     expect(canvas.lit).toBeGreaterThan(0);
     // Model card rendered from README.md (escaped Markdown → HTML), counters from metrics.
-    await page.waitForSelector('#card h3', { timeout: 10_000 });
+    await page.waitForSelector('#card h3', { timeout: 20_000 });
     expect(await page.textContent('#card h3')).toBe('Quadrants');
     expect(await page.textContent('#card strong')).toBe('test');
     await page.waitForFunction(
       () => (document.querySelector('#counters')?.textContent ?? '').includes('accuracy'),
       undefined,
       {
-        timeout: 10_000,
+        timeout: 20_000,
       },
     );
     mkdirSync(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: join(SCREENSHOTS, 'dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
     await page.close();
-  });
+  }, 60_000);
 });

@@ -64,7 +64,7 @@ export function startServe(args: string[]): Promise<ServeProcess> {
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 20_000);
+    const t = setTimeout(() => reject(new Error(`serve did not start: ${err}`)), 40_000);
     child.stdout?.on('data', (d) => {
       out += d;
       const m = /dashboard\s+(http:\/\/\S+?)\/\n/.exec(out);

@@ -91,7 +91,7 @@ describe('spikestream serve', () => {
     } finally {
       serve.child.kill('SIGKILL');
     }
-  });
+  }, 60_000);
 
   it('names the missing shipped recording when run with no arguments outside a checkout with one', async () => {
     const cwd = process.cwd();
