@@ -160,9 +160,16 @@ async function open(url: URL, options: SourceOptions = {}): Promise<OpenedSource
   const uri = url.href;
   let first: EdvsHandshake | undefined;
   let bauds = linkOptions.baudRates;
+  // Filled from the handshake once the first connection succeeded (the object is shared).
+  const metadata: Record<string, string> = {};
   const connect: Connector = async (handlers, signal) => {
     const { link, handshake } = await edvsOpenSequence({ ...linkOptions, baudRates: bauds }, signal);
-    first ??= handshake;
+    if (!first) {
+      first = handshake;
+      metadata['device'] = handshake.banner;
+      metadata['baudRate'] = String(handshake.baudRate);
+      if (handshake.formats) metadata['formats'] = handshake.formats;
+    }
     bauds = [handshake.baudRate]; // a device that came back talks at the rate it had
     // A device that resets itself (brown-out, watchdog) prints its banner and stops streaming:
     // seen as text among the events, it is handled like a pulled plug (open sequence again).
@@ -179,8 +186,6 @@ async function open(url: URL, options: SourceOptions = {}): Promise<OpenedSource
     return { close: () => link.close('E-\n') };
   };
   let decoder: EdvsDecoder | undefined;
-  // Filled from the handshake once the first connection succeeded (the object is shared).
-  const metadata: Record<string, string> = {};
   const source = await openLiveSource({
     uri,
     info: makeStreamInfo({
@@ -204,11 +209,6 @@ async function open(url: URL, options: SourceOptions = {}): Promise<OpenedSource
     ...lifecycle,
     signal: options.signal,
   });
-  if (first) {
-    metadata['device'] = first.banner;
-    metadata['baudRate'] = String(first.baudRate);
-    if (first.formats) metadata['formats'] = first.formats;
-  }
   return source;
 }
 

@@ -116,12 +116,15 @@ async function open(url: URL, sourceOptions: SourceOptions = {}): Promise<Opened
   const source = await openLiveSource({
     uri,
     get info(): StreamInfo {
-      info ??= makeStreamInfo({
+      if (info) return info;
+      const user = sourceOptions.width !== undefined || o.channels !== undefined;
+      const made = makeStreamInfo({
         width: Math.min(channelsOf(), 65535),
         height: 1,
         format: 'spikeframe',
         origin: uri,
-        geometrySource: sourceOptions.width !== undefined || o.channels !== undefined ? 'user' : 'header',
+        // With wait=1 the info may be read before the device said Hello: geometry unknown yet.
+        geometrySource: user ? 'user' : firstHello ? 'header' : 'unknown',
         metadata: firstHello
           ? {
               device: firstHello.name,
@@ -131,7 +134,8 @@ async function open(url: URL, sourceOptions: SourceOptions = {}): Promise<Opened
             }
           : {},
       });
-      return info;
+      if (user || firstHello) info = made;
+      return made;
     },
     connect,
     createDecoder: () =>

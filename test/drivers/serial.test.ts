@@ -149,6 +149,21 @@ describe('serial (spikeframe): driver through a real pseudo-terminal', () => {
     expect(src.stats.repaired['rebase']).toBe(1);
   });
 
+  it('wait=1: opens before the device exists, and picks up its geometry and events once it appears', async () => {
+    const host = join(dir, 'late-host');
+    const src = await open(`serial:${host}?wait=1&retry_ms=20&retry_max_ms=50&hello_every_ms=50`);
+    const statuses: SourceStatus['state'][] = [];
+    src.status.subscribe((s) => statuses.push(s.state));
+    expect(statuses.at(-1)).toBe('reconnecting');
+    expect(src.info.geometrySource).toBe('unknown');
+    const got = collect(src, 2);
+    const late = await mcu('late', { channels: 16, name: 'late-board' });
+    await waitUntil(() => statuses.at(-1) === 'open');
+    expect(src.info).toMatchObject({ width: 16, geometrySource: 'header' });
+    await late.emu.write(...late.emu.encoder.events(ev([3, 4], [15, 0], [1, 0])));
+    expect(packetToArrays(await got).x).toEqual([15, 0]);
+  });
+
   it('a burst into a small queue before anyone subscribes stays bounded and the drops are counted', async () => {
     const { emu, host } = await mcu('d', { channels: 8, eventsPerFrame: 100 });
     const src = await open(`serial:${host}?queue=500&drop=oldest`);
