@@ -139,7 +139,7 @@ function decodeFile(file: Uint8Array, make: () => EventDecoder = createAedat4Dec
 
 export default async function (): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const opts = { repeats: 7, warmup: 2 };
+  const opts = { repeats: 7, warmup: 4 };
   const lz4File = encode('lz4', 2048);
   const lz4Payloads = payloads(lz4File);
   const decompressed = lz4Payloads.map((p) => lz4jsDecompress(p));

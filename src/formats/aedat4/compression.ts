@@ -8,6 +8,9 @@ import { LZ4_FRAME_MAGIC, Lz4Encoder, lz4DecodeFrame, OutputBuffer } from './lz4
 import { WasmKernels } from './wasm-kernels.ts';
 import { ZSTD_FRAME_MAGIC, zstdDecodeFrame, zstdStoredFrame } from './zstd.ts';
 
+// Codes as local constants: read once per packet, they should not go through a module binding.
+const { NONE, LZ4, LZ4_HIGH, ZSTD, ZSTD_HIGH } = Compression;
+
 /** Which LZ4 block decoder to use: WebAssembly when available (default), or TypeScript. */
 export type Lz4Implementation = 'auto' | 'wasm' | 'js';
 
@@ -24,16 +27,16 @@ export class PayloadDecompressor {
 
   decompress(codec: number, payload: Uint8Array): Uint8Array {
     switch (codec) {
-      case Compression.NONE:
+      case NONE:
         return payload;
-      case Compression.LZ4:
-      case Compression.LZ4_HIGH: {
+      case LZ4:
+      case LZ4_HIGH: {
         if (this.wasm) return this.wasm.decodeFrame(payload);
         const n = lz4DecodeFrame(payload, this.out);
         return this.out.bytes.subarray(0, n);
       }
-      case Compression.ZSTD:
-      case Compression.ZSTD_HIGH:
+      case ZSTD:
+      case ZSTD_HIGH:
         return zstdDecodeFrame(payload);
       default:
         throw new Error(`unknown compression code ${codec}`);
@@ -43,11 +46,11 @@ export class PayloadDecompressor {
 
 /** Which codec a compressed region starts with, judging by its magic; NONE otherwise. */
 export function sniffCodec(bytes: Uint8Array): number {
-  if (bytes.length < 4) return Compression.NONE;
+  if (bytes.length < 4) return NONE;
   const magic = (bytes[0] | (bytes[1] << 8) | (bytes[2] << 16) | (bytes[3] << 24)) >>> 0;
-  if (magic === LZ4_FRAME_MAGIC) return Compression.LZ4;
-  if (magic === ZSTD_FRAME_MAGIC) return Compression.ZSTD;
-  return Compression.NONE;
+  if (magic === LZ4_FRAME_MAGIC) return LZ4;
+  if (magic === ZSTD_FRAME_MAGIC) return ZSTD;
+  return NONE;
 }
 
 /**
@@ -59,13 +62,13 @@ export class PayloadCompressor {
 
   compress(codec: number, payload: Uint8Array): Uint8Array {
     switch (codec) {
-      case Compression.NONE:
+      case NONE:
         return payload;
-      case Compression.LZ4:
-      case Compression.LZ4_HIGH:
+      case LZ4:
+      case LZ4_HIGH:
         return this.lz4.encodeFrame(payload);
-      case Compression.ZSTD:
-      case Compression.ZSTD_HIGH:
+      case ZSTD:
+      case ZSTD_HIGH:
         return zstdStoredFrame(payload);
       default:
         throw new RangeError(`unknown compression code ${codec}`);
