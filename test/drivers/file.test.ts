@@ -223,7 +223,7 @@ describe('file driver life cycle', () => {
     let got = 0;
     let completed = false;
     src.packets.subscribe({ next: (p) => (got += p.length), complete: () => (completed = true) });
-    await new Promise((r) => setTimeout(r, 30));
+    for (let i = 0; i < 200 && got === 0; i++) await new Promise((r) => setTimeout(r, 10));
     await src.close();
     await src.close(); // idempotent
     await new Promise((r) => setTimeout(r, 30));
