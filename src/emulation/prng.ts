@@ -10,10 +10,12 @@
 /** Reduces any finite number to a uint32 seed (non-integers and negatives are allowed). */
 function seedToUint32(seed: number): number {
   if (!Number.isFinite(seed)) throw new RangeError(`"seed" must be a finite number, got ${seed}`);
-  // Fold the integer and fractional parts so 1 and 1.5 differ.
+  // Fold the integer and fractional parts so 1 and 1.5 differ; the high word is mixed by a
+  // multiply, since a plain XOR maps −1 (low word 0xFFFFFFFF, high word −1) onto the seed 0.
   const whole = Math.floor(seed);
   const frac = Math.floor((seed - whole) * 2 ** 32);
-  return ((whole >>> 0) ^ Math.imul(frac >>> 0, 0x9e3779b1) ^ Math.floor(whole / 2 ** 32)) >>> 0;
+  const high = Math.floor(whole / 2 ** 32);
+  return ((whole >>> 0) ^ Math.imul(frac >>> 0, 0x9e3779b1) ^ Math.imul(high >>> 0, 0x85ebca6b)) >>> 0;
 }
 
 export class Prng {

@@ -3,6 +3,12 @@ import { describe, expect, it } from 'vitest';
 import { deriveSeed, Prng } from '../../src/emulation/prng.ts';
 
 describe('Prng', () => {
+  it('gives neighbouring integer seeds different streams, negative ones included', () => {
+    for (const seed of [-2, -1, 0, 1, 2 ** 31 - 1, 2 ** 32 - 1, -(2 ** 32)]) {
+      expect(new Prng(seed).nextUint32()).not.toBe(new Prng(seed + 1).nextUint32());
+    }
+  });
+
   it('is deterministic per seed and different across seeds', () => {
     fc.assert(
       fc.property(fc.integer(), (seed) => {
