@@ -23,6 +23,8 @@ export interface SourceRunnerOptions {
   readonly initialBackoffMs?: number;
   /** Longest retry delay, ms. Default 30000. */
   readonly maxBackoffMs?: number;
+  /** Wall-clock ms without packets after which open windows are decided (0 = never). Default 0. */
+  readonly idleFlushMs?: number;
   /** One-line notices. */
   readonly log: (line: string) => void;
   /** Called once with the first opened source (to print its geometry). */
@@ -121,11 +123,13 @@ export class SourceRunner {
             complete: () => sub.complete(),
           }),
         );
-        this.subscription = counted.pipe(classify(o.classifiers)).subscribe({
-          next: (p) => server.publishPrediction(p),
-          error: (error: unknown) => resolve({ error }),
-          complete: () => resolve({}),
-        });
+        this.subscription = counted
+          .pipe(classify(o.classifiers, { idleFlushMs: o.idleFlushMs ?? 0 }))
+          .subscribe({
+            next: (p) => server.publishPrediction(p),
+            error: (error: unknown) => resolve({ error }),
+            complete: () => resolve({}),
+          });
         this.abort.signal.addEventListener('abort', () => resolve({}), { once: true });
       });
       statusSub.unsubscribe();

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
+import { from, lastValueFrom, Subject, toArray, VirtualTimeScheduler } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { type EventPacket, packetFromArrays, slicePacket } from '../../src/events/packet.ts';
 import type { ModelSpec } from '../../src/model/schema.ts';
@@ -420,6 +420,24 @@ describe('classify operator', () => {
     expect(preds.map((p) => p.model).sort()).toEqual(['tiny', 'tiny-relaxed']);
     expect(preds.find((p) => p.model === 'tiny')?.reason).toBe('first-spike');
     expect(preds.find((p) => p.model === 'tiny-relaxed')?.reason).toBe('window-end');
+  });
+
+  it('decides open windows after idleFlushMs without packets (wall clock, via the scheduler)', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const input = new Subject<EventPacket>();
+    const got: Prediction[] = [];
+    const relaxed = tinyModel({ readout: { kind: 'spike-count', window: 10 } }, 4);
+    input.pipe(classify({ model: relaxed }, { idleFlushMs: 200, scheduler })).subscribe((p) => got.push(p));
+    input.next(events([[0, 0, 0, 1]]));
+    scheduler.flush(); // 200 virtual ms pass with no packet: the open window is decided
+    expect(got).toHaveLength(1);
+    expect(got[0]).toMatchObject({ reason: 'window-end', label: 'b', windowStartUs: 0 });
+    input.next(events([[3000, 1, 0, 1]])); // a new grid starts at the next event
+    input.complete();
+    expect(got.map((p) => [p.windowStartUs, p.label])).toEqual([
+      [0, 'b'],
+      [3000, 'c'],
+    ]);
   });
 
   it('refuses two models with the same name', () => {

@@ -61,6 +61,8 @@ options:
   --cost-table NAME    energy cost table: cmos45nm (default), loihi, or a JSON file
   --max-clients N      connection limit (default 100)
   --heartbeat-ms N     ping interval; a client missing one pong is dropped (default 10000)
+  --idle-flush-ms N    decide open windows when no events arrived for N ms of wall time, so a
+                       quiet sensor still gets its predictions (default 500; 0 = never)
   --no-dashboard       do not serve the dashboard
 
 SIGINT/SIGTERM close every client with a reason and exit 0.`;
@@ -78,6 +80,7 @@ const OPTIONS: ParseArgsConfig['options'] = {
   'cost-table': { type: 'string' },
   'max-clients': { type: 'string' },
   'heartbeat-ms': { type: 'string' },
+  'idle-flush-ms': { type: 'string' },
   'no-dashboard': { type: 'boolean' },
 };
 
@@ -266,6 +269,7 @@ async function run(argv: readonly string[]): Promise<number> {
     open: (uri, o) => openSource(uri, o),
     server,
     classifiers: setup.classifierOptions,
+    idleFlushMs: intArg('idle-flush-ms', values['idle-flush-ms'] as string | undefined, 0, 3_600_000, 500),
     log,
     onFirstOpen: (source) => {
       if (setup.labelsFromSource(source.info)) log(`true labels from the source (${source.uri})`);

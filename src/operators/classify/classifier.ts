@@ -253,9 +253,11 @@ export class Classifier {
     }
   }
 
-  /** End of stream: decides every open window at its end (or at the last event for count windows). */
+  /**
+   * End of stream (or an idle flush): decides every open window at its end (count windows: at
+   * their last event). pipelineUs of these decisions counts from the last packet's arrival.
+   */
   flush(emit: Emit): void {
-    this.packetArrivalMs = this.now();
     while (this.open.length > 0) {
       const w = this.open[0];
       if (this.window.kind === 'count') w.endUs = this.lastEventUs + 1;

@@ -7,7 +7,7 @@ export {
   type CostTable,
 } from './classifier.ts';
 export { mapEventsInto, type ResolvedInputMapping, resolveInputMapping } from './input-map.ts';
-export { classify } from './operator.ts';
+export { type ClassifyStreamOptions, classify } from './operator.ts';
 export {
   type ActivityWindow,
   type CountWindow,
