@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.ts';
 import { saveModel } from '../../src/model/saver.ts';
 import type { ModelSpec } from '../../src/model/schema.ts';
 import { compileNetwork } from '../../src/snn/network.ts';
@@ -14,11 +15,34 @@ const BIN = join(import.meta.dirname, '../../bin/spikestream.mjs');
 
 async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 30_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 80_000 });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
     return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+/** Runs the CLI in this process (cheap), capturing stdout/stderr and the exit code. */
+async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const so = process.stdout.write;
+  const se = process.stderr.write;
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    err.push(String(chunk));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    const code = await main(args);
+    return { code, stdout: out.join(''), stderr: err.join('') };
+  } finally {
+    process.stdout.write = so;
+    process.stderr.write = se;
   }
 }
 
@@ -62,7 +86,9 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('spikestream simulate', () => {
-  it('--json prints every layer spike {layer, neuron, t}, counters, energy with its table, and the decision', async () => {
+  it('--json prints every layer spike {layer, neuron, t}, counters, energy with its table, and the decision', {
+    timeout: 90_000,
+  }, async () => {
     const res = await cli(
       'simulate',
       '--model',
@@ -88,39 +114,48 @@ describe('spikestream simulate', () => {
     expect(want.counters.spikes).toBeGreaterThan(0);
   });
 
-  it('prints a readable report by default', async () => {
-    const res = await cli('simulate', '--model', join(dir, 'm'), '--spikes', join(dir, 'spikes.json'));
+  it('prints a readable report by default', { timeout: 90_000 }, async () => {
+    const res = await inProcess('simulate', '--model', join(dir, 'm'), '--spikes', join(dir, 'spikes.json'));
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/layer hidden \(dense, 8 units\)/);
     expect(res.stdout).toMatch(/energy \(cmos45nm\)/);
     expect(res.stdout).toMatch(/decision \(spike-count\)/);
   });
 
-  it('fails with one line naming the file and the spike for bad input', async () => {
-    const bad = await cli('simulate', '--model', join(dir, 'm'), '--spikes', join(dir, 'bad.json'));
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/bad\.json: spike 1: index 6 is outside the input/);
-    const unsorted = await cli('simulate', '--model', join(dir, 'm'), '--spikes', join(dir, 'unsorted.json'));
-    expect(unsorted.code).toBe(1);
-    expect(unsorted.stderr).toMatch(/unsorted\.json: spike 1: .*sorted/);
-    const sorted = await cli(
+  it('fails with one line naming the file and the spike for bad input', { timeout: 90_000 }, async () => {
+    const model = join(dir, 'm');
+    // in-process runs patch process.stdout/stderr, so one at a time
+    const bad = await inProcess('simulate', '--model', model, '--spikes', join(dir, 'bad.json'));
+    const unsorted = await inProcess('simulate', '--model', model, '--spikes', join(dir, 'unsorted.json'));
+    const sorted = await inProcess(
       'simulate',
       '--model',
-      join(dir, 'm'),
+      model,
       '--spikes',
       join(dir, 'unsorted.json'),
       '--sort',
       '--json',
     );
+    const nan = await inProcess('simulate', '--model', model, '--spikes', join(dir, 'nan.json'));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/bad\.json: spike 1: index 6 is outside the input/);
+    expect(unsorted.code).toBe(1);
+    expect(unsorted.stderr).toMatch(/unsorted\.json: spike 1: .*sorted/);
     expect(sorted.code).toBe(0);
     expect(JSON.parse(sorted.stdout).warnings[0]).toMatch(/sorted 2 spikes/);
-    const nan = await cli('simulate', '--model', join(dir, 'm'), '--spikes', join(dir, 'nan.json'));
     expect(nan.stderr).toMatch(/nan\.json: times\[1\]: must be a finite number/);
   });
 
-  it('usage errors exit 2; a missing model names its file', async () => {
-    expect((await cli('simulate', '--spikes', 'x.json')).code).toBe(2);
-    const missing = await cli('simulate', '--model', join(dir, 'nope'), '--spikes', join(dir, 'spikes.json'));
+  it('usage errors exit 2; a missing model names its file', { timeout: 90_000 }, async () => {
+    const usage = await inProcess('simulate', '--spikes', 'x.json');
+    const missing = await inProcess(
+      'simulate',
+      '--model',
+      join(dir, 'nope'),
+      '--spikes',
+      join(dir, 'spikes.json'),
+    );
+    expect(usage.code).toBe(2);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/nope\/model\.json: \(file\): cannot read/);
   });
