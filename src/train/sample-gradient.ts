@@ -59,7 +59,9 @@ export class SampleGradient {
     }
     if (!(window > 0)) throw new RangeError(`"window" must be > 0, got ${window}`);
     this.layers = spec.layers as readonly DenseLayerSpec[];
-    this.network = compileNetwork(spec, { record: true, checkWeightValues: false });
+    // the SIMD kernel runs on a copy of the weights, refreshed before every forward pass (a copy
+    // costs far less than the pass, and the optimiser edits the weights between samples)
+    this.network = compileNetwork(spec, { record: true, checkWeightValues: false, kernel: 'auto' });
     this.scratch = this.layers.map((l) => new DenseBackwardScratch(l.size));
     this.errors = this.layers.map(() => new Float64Array(256));
     this.window = window;
@@ -78,6 +80,7 @@ export class SampleGradient {
   /** Forward only: the output layer's spikes as a loss would see them. */
   forward(sample: TrainSample): void {
     const net = this.network;
+    net.syncWeights();
     net.reset(0);
     net.feed(sample.times, sample.indices, sample.count);
     net.advance(this.window);
