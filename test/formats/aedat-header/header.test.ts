@@ -98,7 +98,7 @@ describe('AEDAT # header', () => {
         expect(got.header.lines).toEqual(whole.header.lines);
         expect(got.rest).toEqual(whole.rest);
       }),
-      { numRuns: 30 },
+      { numRuns: 15 },
     );
   });
 

@@ -224,7 +224,7 @@ describe('AEDAT 2.0 round trips and damage', () => {
         expect(packetToArrays(got.packet)).toEqual(packetToArrays(whole.packet));
         expect(got.decoder.stats.toJSON()).toEqual(whole.decoder.stats.toJSON());
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     fc.assert(
       fc.property(
@@ -237,7 +237,7 @@ describe('AEDAT 2.0 round trips and damage', () => {
             expect(packet.tUs[i]).toBeGreaterThanOrEqual(packet.tUs[i - 1]);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });

@@ -211,7 +211,7 @@ describe('AEDAT 3.1', () => {
         expect(packetToArrays(got.packet)).toEqual(packetToArrays(whole.packet));
         expect(got.decoder.stats.toJSON()).toEqual(whole.decoder.stats.toJSON());
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     fc.assert(
       fc.property(
@@ -224,7 +224,7 @@ describe('AEDAT 3.1', () => {
             expect(packet.tUs[i]).toBeGreaterThanOrEqual(packet.tUs[i - 1]);
         },
       ),
-      { numRuns: 100 },
+      { numRuns: 60 },
     );
   });
 });

@@ -398,7 +398,7 @@ describe('AEDAT 4 damage', () => {
         expect(got.decoder.stats.toJSON()).toEqual(whole[which].decoder.stats.toJSON());
         expect(got.decoder.dataTable).toEqual(whole[which].decoder.dataTable);
       }),
-      { numRuns: 60 },
+      { numRuns: 35 },
     );
   });
 
@@ -415,7 +415,7 @@ describe('AEDAT 4 damage', () => {
         const got = run(createAedat4Decoder({ network: true }), splitAt(bytes, cuts));
         expect(packetToArrays(got.packet)).toEqual(e);
       }),
-      { numRuns: 40 },
+      { numRuns: 25 },
     );
   });
 
@@ -443,7 +443,7 @@ describe('AEDAT 4 damage', () => {
           expect(decoder.stats.events).toBe(packet.length);
         },
       ),
-      { numRuns: 150 },
+      { numRuns: 90 },
     );
   });
 
@@ -480,7 +480,7 @@ describe('AEDAT 4 damage', () => {
           expect(shape(a.decoder)).toEqual(shape(b.decoder));
         },
       ),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
     const clean = decodeAll(files[0], { kernels: 'wasm' });
     expect(clean.decoder.stats.repaired).toEqual({ time_wrap_32: 1, time_backwards: 1 });

@@ -102,7 +102,7 @@ describe('LZ4 frame decoder', () => {
         expect(sameBytes(ours, data)).toBe(true);
         expect(sameBytes(ours, new Uint8Array(lz4jsDecompress(f)))).toBe(true);
       }),
-      { numRuns: 80 },
+      { numRuns: 50 },
     );
   });
 
@@ -176,7 +176,7 @@ describe('LZ4 frame decoder', () => {
           }
         },
       ),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
@@ -207,7 +207,7 @@ describe('LZ4 frame encoder', () => {
         expect(sameBytes(decode(f), data)).toBe(true);
         expect(sameBytes(new Uint8Array(lz4jsDecompress(f)), data)).toBe(true);
       }),
-      { numRuns: 60 },
+      { numRuns: 40 },
     );
     const big = eventLike(20000, 6); // 320 kB: five blocks
     expect(sameBytes(decode(encoder.encodeFrame(big)), big)).toBe(true);
