@@ -88,6 +88,10 @@ async function open(url: URL, sourceOptions: SourceOptions = {}): Promise<Opened
         resolve({
           close: () =>
             new Promise<void>((r) => {
+              if (socket.closed) {
+                r();
+                return;
+              }
               socket.once('close', () => r());
               socket.destroy();
             }),

@@ -83,14 +83,21 @@ export async function edvsOpenSequence(
       const banner = bannerLine(text);
       link.takeCaptured();
       await link.write('!U0\n');
-      await link.settle(10);
+      // The firmware may still echo this command before echo goes off: wait for that line.
+      await link.waitFor((b) => /U0[^\n]*\n/.test(latin1.decode(b)), 200, signal);
       let formats: string | undefined;
       if (options.probe) {
         link.takeCaptured();
         await link.write('??E\n');
-        // The list is one or more lines; wait for the first line end, then a moment for the rest.
-        await link.waitFor((b) => b.includes(0x0a), 1000, signal);
-        formats = latin1.decode(await link.settle(20)).trim() || undefined;
+        // One or more lines; echoes of our own commands are not part of the answer.
+        const answer = (b: Uint8Array): string[] =>
+          latin1
+            .decode(b)
+            .split(/\r?\n/)
+            .map((l) => l.trim())
+            .filter((l) => l !== '' && !/^(!U0|\?\?E)$/.test(l));
+        await link.waitFor((b) => answer(b).length > 0 && latin1.decode(b).endsWith('\n'), 1000, signal);
+        formats = answer(await link.settle(20)).join('\n') || undefined;
       }
       if (options.resetTimestamps) await link.write('!ET0\n');
       await link.write(`!${options.format}\n`);

@@ -112,6 +112,7 @@ class LiveSource implements OpenedSource {
   private finished: { error?: SpikestreamError } | undefined;
   private lastT = Number.NEGATIVE_INFINITY;
   private reconnecting = false;
+  private linkClosing: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: LiveSourceOptions) {
@@ -263,7 +264,11 @@ class LiveSource implements OpenedSource {
     const link = this.link;
     this.link = undefined;
     this.connectionId++; // ignore anything the dead link still reports
-    if (link) void link.close().catch(() => undefined);
+    // Reconnection waits for this: a serial port must be released before it can be reopened.
+    if (link) {
+      // …but a close that hangs must not stop reconnection for good.
+      this.linkClosing = Promise.race([link.close().catch(() => undefined), sleepQuietly(2000)]);
+    }
     this.stats.lastError = messageOf(reason);
     if (this.options.reconnect === false) {
       this.fail(reason instanceof SpikestreamError ? reason : new SourceLostError(messageOf(reason)));
@@ -278,6 +283,7 @@ class LiveSource implements OpenedSource {
     if (this.reconnecting) return;
     this.reconnecting = true;
     try {
+      await this.linkClosing;
       for (let attempt = 0; ; attempt++) {
         if (attempt >= this.backoff.maxAttempts) {
           this.fail(
@@ -364,4 +370,8 @@ function messageOf(err: unknown): string {
 function asOpenError(err: unknown, uri: string): SpikestreamError {
   if (err instanceof SpikestreamError) return err;
   return new SourceOpenError(`${uri}: ${messageOf(err)}`, { cause: err });
+}
+
+function sleepQuietly(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
