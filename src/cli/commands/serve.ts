@@ -33,6 +33,12 @@ export const DEFAULT_MODEL_DIRS: readonly string[] = [
 ];
 /** Recording served when no --source is given (made by scripts/make-demo-recording.ts). */
 export const DEFAULT_SOURCE_PATH = 'recordings/demo-nmnist.aedat4';
+/**
+ * Windows for the shipped recording when no --window is given: its digits last 315 ms with 50 ms
+ * of quiet between them, so activity-triggered windows line up with the digits where fixed
+ * windows would cut across them.
+ */
+export const DEFAULT_SOURCE_WINDOW = 'activity:20/2ms/315ms';
 export const DEFAULT_SOURCE = `file:${DEFAULT_SOURCE_PATH}?speed=1&loop=inf`;
 export const DEFAULT_PORT = 8080;
 
@@ -56,7 +62,8 @@ options:
                        $SPIKESTREAM_TOKEN when set
   --allow-origin O     browser origin allowed to connect besides the server's own; repeatable; '*' = any
   --window SPEC         fixed:100ms | sliding:100ms/50ms | count:2000 | activity:50/5ms/100ms
-                       (default: the model's readout window, fixed)
+                       (default: the model's readout window, fixed; for the shipped recording
+                       without --source: activity:20/2ms/315ms, one window per digit)
   --decision RULE      first-spike | count | count:MARGIN (default: the model's readout)
   --cost-table NAME    energy cost table: cmos45nm (default), loihi, or a JSON file
   --max-clients N      connection limit (default 100)
@@ -236,7 +243,9 @@ async function run(argv: readonly string[]): Promise<number> {
     modelDirs,
     sourceUri,
     {
-      window: values.window as string | undefined,
+      window:
+        (values.window as string | undefined) ??
+        (sourceArg === undefined ? DEFAULT_SOURCE_WINDOW : undefined),
       decision: values.decision as string | undefined,
       costTable: values['cost-table'] as string | undefined,
       labels: labelsPath,

@@ -118,7 +118,9 @@ export const command: CliCommand = {
           if (!Number.isFinite(lo) || !Number.isFinite(hi)) throw new UsageError(`--init: bad range "${r}"`);
           return [lo, hi] as const;
         })
-      : new Array<readonly [number, number]>(n).fill(base.init[0]);
+      : base.init.length === n
+        ? base.init
+        : new Array<readonly [number, number]>(n).fill(base.init[0]);
     const thresholds = values.thresholds ? list(values.thresholds, 'thresholds') : base.thresholds;
     if (thresholds.length !== n) {
       throw new UsageError(`the network has ${n} weighted layers: give --thresholds with ${n} values`);

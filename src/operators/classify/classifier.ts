@@ -76,7 +76,10 @@ export interface ClassifierOptions {
   readonly decision?: DecisionPolicy;
   /** Energy cost table. Default CMOS45NM (0.9 pJ per synaptic op). */
   readonly costTable?: CostTable;
-  /** Makes one network instance (sliding windows need several). Default: compileNetwork(model). */
+  /**
+   * Makes one network instance (sliding windows need several). Default: compileNetwork(model) on the
+   * SIMD dense kernel where WebAssembly has it (served weights never change, so its copy stays valid).
+   */
   readonly createNetwork?: () => ClassifierNetwork;
   /** The true label of a window, when the source knows it (labelled recordings). Default: none. */
   readonly trueLabel?: (windowStartUs: number, windowEndUs: number) => string | undefined;
@@ -172,7 +175,7 @@ export class Classifier {
         `"costTable" ${this.costTable.name}: synOpJ and neuronUpdateJ must be >= 0, got ${this.costTable.synOpJ} and ${this.costTable.neuronUpdateJ}`,
       );
     }
-    this.createNetwork = options.createNetwork ?? (() => compileNetwork(model));
+    this.createNetwork = options.createNetwork ?? (() => compileNetwork(model, { kernel: 'auto' }));
     this.trueLabel = options.trueLabel;
     this.now = options.now ?? (() => performance.now());
     this.feedSlice = options.feedSlice ?? 16;
