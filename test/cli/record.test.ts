@@ -153,7 +153,12 @@ describe('spikestream record', () => {
     const { child, port, exited } = await startRecorder(['--out', out, '--flush-ms', '50']);
     const before = events(0, 2000);
     await send(port, before);
-    await sleep(600); // several flushes after the last datagram
+    // Wait until a flush has put all of them on disk (the child may be slow on a loaded machine).
+    const t0 = Date.now();
+    while (readBack(out).packet.length < 2000) {
+      if (Date.now() - t0 > 20_000) throw new Error('the recorder never flushed the first batch');
+      await sleep(50);
+    }
     await send(port, events(2000, 2000)); // in flight when the recorder dies
     child.kill('SIGKILL');
     expect((await exited).code).toBe(null);
