@@ -6,8 +6,8 @@ import { SerialPort } from 'serialport';
 import { cobsDecode, FrameType, type SpikeframeEncoder } from '../../src/formats/spike-serial/index.ts';
 
 export interface McuEmulatorOptions {
-  /** Hello requests arriving before this many ms after open are ignored (board booting). */
-  readonly bootMs?: number;
+  /** The first this many Hello requests are ignored (the board is still booting). */
+  readonly ignoreRequests?: number;
   /** Never answer HelloRequest. */
   readonly silent?: boolean;
 }
@@ -15,7 +15,6 @@ export interface McuEmulatorOptions {
 export class McuEmulator {
   helloRequests = 0;
   private pending: number[] = [];
-  private readonly openedAt = Date.now();
 
   private constructor(
     readonly port: SerialPort,
@@ -61,7 +60,7 @@ export class McuEmulator {
       this.pending = [];
       if (frame?.[0] === FrameType.HelloRequest) {
         this.helloRequests++;
-        if (!this.options.silent && Date.now() - this.openedAt >= (this.options.bootMs ?? 0)) {
+        if (!this.options.silent && this.helloRequests > (this.options.ignoreRequests ?? 0)) {
           void this.write(this.encoder.hello());
         }
       }
