@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -155,7 +155,7 @@ describe('spikestream record', () => {
     await send(port, before);
     // Wait until a flush has put all of them on disk (the child may be slow on a loaded machine).
     const t0 = Date.now();
-    while (readBack(out).packet.length < 2000) {
+    while (!existsSync(out) || readBack(out).packet.length < 2000) {
       if (Date.now() - t0 > 20_000) throw new Error('the recorder never flushed the first batch');
       await sleep(50);
     }
