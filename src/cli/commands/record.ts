@@ -201,9 +201,6 @@ export const command: CliCommand = {
     const meta = Object.entries(info.metadata ?? {})
       .map(([k, v]) => `${k}=${v}`)
       .join(', ');
-    say(
-      `recording ${source.uri} (${info.width}×${info.height}, ${info.format}${meta ? `; ${meta}` : ''}) as ${spec.name}`,
-    );
 
     let part = 0;
     const files: string[] = [];
@@ -213,6 +210,9 @@ export const command: CliCommand = {
       return new RecordingFile(path, spec, info, encoderOptions);
     };
     let file = newFile();
+    say(
+      `recording ${source.uri} (${info.width}×${info.height}, ${info.format}${meta ? `; ${meta}` : ''}) as ${spec.name}`,
+    );
     let pending: EventPacket[] = [];
     let pendingEvents = 0;
     let total = 0;
