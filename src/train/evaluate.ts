@@ -123,7 +123,7 @@ export function perturbSpikes(
 
 /** Evaluates `model` on `ds` (which must be the kind of data its input mapping expects). */
 export function evaluate(model: ModelSpec, ds: Dataset, options: EvalOptions = {}): EvalReport {
-  const net = compileNetwork(model);
+  const net = compileNetwork(model, { kernel: 'auto' });
   const encoder = new SampleEncoder(ds, model.inputMapping, model.timeUnitUs);
   const window = options.window ?? model.readout.window;
   const margin = options.margin ?? 3;
