@@ -4,7 +4,7 @@
  * latency, convergence (validation accuracy per epoch from each model's train-log.jsonl) and
  * robustness to input spike-time jitter, deleted spikes and added random spikes.
  *
- *   node --import tsx scripts/reproduction-report.ts [--limit N]
+ *   node --import tsx scripts/reproduction-report.ts [--limit N] [--datasets a,b]
  *
  * Every number in the report is printed by this command from the models in models/; robustness
  * curves use the first N test samples (default 1000) to keep the run short.
@@ -37,7 +37,8 @@ const PAIRS: readonly {
   { dataset: 'nmnist-emulated', ttfs: 'nmnist-emulated-ttfs', relaxed: 'nmnist-emulated-relaxed' },
 ];
 
-const { values } = parseArgs({ options: { limit: { type: 'string' } } });
+const { values } = parseArgs({ options: { limit: { type: 'string' }, datasets: { type: 'string' } } });
+const only = values.datasets ? new Set(values.datasets.split(',')) : undefined;
 const limit = Number(values.limit ?? 1000);
 const figDir = join('docs', 'figures');
 mkdirSync(figDir, { recursive: true });
@@ -94,6 +95,7 @@ const lines: string[] = [
 ];
 
 for (const pair of PAIRS) {
+  if (only && !only.has(pair.dataset)) continue;
   const have = [pair.ttfs, pair.relaxed].filter((m) => existsSync(join('models', m, 'model.json')));
   if (have.length === 0) continue;
   process.stderr.write(`report: ${pair.dataset}\n`);
