@@ -128,6 +128,25 @@ export interface ModelAgreement {
   readonly rate: number | null;
 }
 
+/**
+ * Counters reported by the source driver and its decoder (OpenedSource.stats), summed over every
+ * time the server opened the source, so they only grow.
+ */
+export interface SourceCounters {
+  /** Bytes received from the device/file/socket. */
+  readonly bytes: number;
+  /** Events the source delivered. */
+  readonly events: number;
+  /** Reconnects the driver made itself after its device/socket went away. */
+  readonly reconnects: number;
+  /** Events or bytes dropped at the source (bounded queue, filter), by reason. */
+  readonly dropped: Readonly<Record<string, number>>;
+  /** Records the decoder skipped, by kind. */
+  readonly skipped: Readonly<Record<string, number>>;
+  /** Repairs the decoder made, by kind. */
+  readonly repaired: Readonly<Record<string, number>>;
+}
+
 export interface MetricsMessage {
   readonly type: 'metrics';
   /** Server wall clock, epoch ms. */
@@ -140,6 +159,8 @@ export interface MetricsMessage {
     readonly eventsPerS: number;
     readonly reconnects: number;
     readonly lastError: string | null;
+    /** The source driver's own counters (absent from servers before it was added). */
+    readonly stats?: SourceCounters;
   };
   readonly models: readonly ModelMetrics[];
   readonly clients: { readonly connected: number; readonly closedSlow: number; readonly rejected: number };

@@ -6,7 +6,14 @@
  * Units: latencies are kept in µs for messages and exported in seconds to Prometheus (its
  * convention). decisionUs is model (sensor) time; pipelineUs is wall time; they are never mixed.
  */
-import type { MetricsMessage, ModelAgreement, ModelMetrics, Topic } from '../protocol/messages.ts';
+import type { SourceStats } from '../../drivers/contract.ts';
+import type {
+  MetricsMessage,
+  ModelAgreement,
+  ModelMetrics,
+  SourceCounters,
+  Topic,
+} from '../protocol/messages.ts';
 import type { Prediction } from '../protocol/prediction.ts';
 import { Histogram, RecentSamples } from './latency.ts';
 
@@ -53,6 +60,10 @@ export class ServerMetrics {
   readonly sent: Record<Topic, number> = { predictions: 0, metrics: 0, events: 0 };
   /** Malformed client messages answered with an error. */
   badMessages = 0;
+  /** Stats object of the open source (the driver keeps updating it), undefined when none is open. */
+  private liveSourceStats: SourceStats | undefined;
+  /** Counters of sources opened before the current one, so the totals never go back. */
+  private readonly pastSources: CounterTotals = newCounterTotals();
   /** Recent predictions of each model, for agreement between models. */
   private readonly recent = new Map<string, Prediction[]>();
   /** Per model pair ("a\u0000b", names sorted): overlapping predictions compared and agreeing. */
@@ -140,6 +151,26 @@ export class ServerMetrics {
     }));
   }
 
+  /**
+   * Follows the stats object of a newly opened source (undefined when it closed). The stats of
+   * the previous source are folded into the totals first, so counters stay cumulative across
+   * reopenings.
+   */
+  followSourceStats(stats: SourceStats | undefined): void {
+    if (this.liveSourceStats && this.liveSourceStats !== stats) {
+      addCounters(this.pastSources, this.liveSourceStats);
+    }
+    this.liveSourceStats = stats;
+  }
+
+  /** Source driver counters: every source opened so far plus the live one. */
+  sourceCounters(): SourceCounters {
+    const total = newCounterTotals();
+    addCounters(total, this.pastSources);
+    if (this.liveSourceStats) addCounters(total, this.liveSourceStats);
+    return total;
+  }
+
   reject(reason: string): void {
     this.rejected[reason] = (this.rejected[reason] ?? 0) + 1;
   }
@@ -191,6 +222,7 @@ export class ServerMetrics {
         eventsPerS: this.eventsPerS,
         reconnects: this.sourceReconnects,
         lastError: this.sourceLastError,
+        stats: this.sourceCounters(),
       },
       models: this.modelMetrics(),
       clients: {
@@ -225,6 +257,29 @@ export class ServerMetrics {
     sample('spikestream_source_reconnects_total', {}, this.sourceReconnects);
     family('spikestream_events_in_total', 'counter', 'Events received from the source.');
     sample('spikestream_events_in_total', {}, this.eventsIn);
+
+    const counters = this.sourceCounters();
+    family('spikestream_source_bytes_total', 'counter', 'Bytes the source driver received.');
+    sample('spikestream_source_bytes_total', {}, counters.bytes);
+    family(
+      'spikestream_source_driver_reconnects_total',
+      'counter',
+      'Reconnects the source driver made itself after its device or socket went away.',
+    );
+    sample('spikestream_source_driver_reconnects_total', {}, counters.reconnects);
+    family(
+      'spikestream_source_dropped_total',
+      'counter',
+      'Events or bytes dropped at the source, by reason.',
+    );
+    for (const [reason, n] of Object.entries(counters.dropped))
+      sample('spikestream_source_dropped_total', { reason }, n);
+    family('spikestream_source_skipped_total', 'counter', 'Records the decoder skipped, by kind.');
+    for (const [kind, n] of Object.entries(counters.skipped))
+      sample('spikestream_source_skipped_total', { kind }, n);
+    family('spikestream_source_repaired_total', 'counter', 'Repairs the decoder made, by kind.');
+    for (const [kind, n] of Object.entries(counters.repaired))
+      sample('spikestream_source_repaired_total', { kind }, n);
 
     family('spikestream_predictions_total', 'counter', 'Predictions made, by model and decision reason.');
     for (const [model, s] of this.models) {
@@ -331,6 +386,28 @@ export class ServerMetrics {
     sample('spikestream_bad_client_messages_total', {}, this.badMessages);
     return `${out.join('\n')}\n`;
   }
+}
+
+interface CounterTotals {
+  bytes: number;
+  events: number;
+  reconnects: number;
+  dropped: Record<string, number>;
+  skipped: Record<string, number>;
+  repaired: Record<string, number>;
+}
+
+function newCounterTotals(): CounterTotals {
+  return { bytes: 0, events: 0, reconnects: 0, dropped: {}, skipped: {}, repaired: {} };
+}
+
+function addCounters(into: CounterTotals, from: SourceCounters): void {
+  into.bytes += from.bytes;
+  into.events += from.events;
+  into.reconnects += from.reconnects;
+  for (const [k, n] of Object.entries(from.dropped)) into.dropped[k] = (into.dropped[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(from.skipped)) into.skipped[k] = (into.skipped[k] ?? 0) + n;
+  for (const [k, n] of Object.entries(from.repaired)) into.repaired[k] = (into.repaired[k] ?? 0) + n;
 }
 
 function escapeLabel(v: string): string {

@@ -95,6 +95,8 @@ export class SourceRunner {
         continue;
       }
       this.current = source;
+      // The driver keeps updating source.stats; /metrics and `metrics` messages read it live.
+      server.metrics.followSourceStats(source.stats);
       if (!everOpened) {
         everOpened = true;
         o.onFirstOpen?.(source);
@@ -136,6 +138,7 @@ export class SourceRunner {
       this.subscription?.unsubscribe();
       await source.close();
       this.current = undefined;
+      server.metrics.followSourceStats(undefined);
       if (this.abort.signal.aborted) break;
       if (result.error === undefined) {
         server.setSourceState('ended', `source ${o.uri} ended`);

@@ -8,7 +8,8 @@ import { makeStreamInfo } from '../../src/events/stream-info.ts';
 import type { ModelSpec } from '../../src/model/schema.ts';
 import { SourceRunner } from '../../src/server/source-runner.ts';
 import { StreamServer } from '../../src/server/server.ts';
-import { waitFor } from './helpers.ts';
+import type { MetricsMessage } from '../../src/protocol/messages.ts';
+import { rawClient, waitFor } from './helpers.ts';
 
 function model(): ModelSpec {
   const weights = new Float32Array(8 * 3);
@@ -100,6 +101,74 @@ describe('SourceRunner', () => {
     await runner.done;
     expect(server.metrics.sourceState).toBe('ended');
     expect(attempts).toBe(1);
+  });
+
+  it("exposes the live source's driver counters in /metrics and metrics messages, cumulative across reopenings", async () => {
+    server = new StreamServer({ port: 0, log: () => {}, metricsIntervalMs: 20 });
+    const opened: ReturnType<typeof fakeSource>[] = [];
+    runner = new SourceRunner({
+      uri: 'fake:x',
+      server,
+      classifiers: [{ model: model() }],
+      initialBackoffMs: 10,
+      log: () => {},
+      open: async () => {
+        const f = fakeSource();
+        opened.push(f);
+        return f.source;
+      },
+    });
+    await runner.opened;
+    const { url } = await server.listen();
+    const scrape = async (): Promise<string> => (await fetch(`${url}/metrics`)).text();
+
+    // The driver updates its stats object in place while streaming.
+    const first = opened[0].source.stats;
+    first.bytes = 1000;
+    first.events = 90;
+    first.reconnects = 2;
+    first.dropped['queue_full'] = 7;
+    first.skipped['resync_bytes'] = 5;
+    first.repaired['timestamp_backwards'] = 3;
+    let text = await scrape();
+    expect(text).toMatch(/^spikestream_source_bytes_total 1000$/m);
+    expect(text).toMatch(/^spikestream_source_driver_reconnects_total 2$/m);
+    expect(text).toMatch(/^spikestream_source_dropped_total\{reason="queue_full"\} 7$/m);
+    expect(text).toMatch(/^spikestream_source_skipped_total\{kind="resync_bytes"\} 5$/m);
+    expect(text).toMatch(/^spikestream_source_repaired_total\{kind="timestamp_backwards"\} 3$/m);
+    expect(text).toMatch(/^# TYPE spikestream_source_dropped_total counter$/m);
+
+    // The source fails and is reopened: the new source's counters add to the old ones.
+    opened[0].packets.error(new SpikestreamError('E_IO', 'read failed'));
+    await waitFor(() => opened.length === 2 && server?.metrics.sourceState === 'open', 3000, 'the reopen');
+    const second = opened[1].source.stats;
+    second.bytes = 10;
+    second.dropped['queue_full'] = 1;
+    second.dropped['filter'] = 4;
+    text = await scrape();
+    expect(text).toMatch(/^spikestream_source_bytes_total 1010$/m);
+    expect(text).toMatch(/^spikestream_source_dropped_total\{reason="queue_full"\} 8$/m);
+    expect(text).toMatch(/^spikestream_source_dropped_total\{reason="filter"\} 4$/m);
+    expect(text).toMatch(/^spikestream_source_reconnects_total 1$/m);
+
+    const client = rawClient(`${url.replace('http', 'ws')}/v1/stream?topics=metrics&format=json`);
+    try {
+      const msg = (await client.next(
+        (m) => m.type === 'metrics' && m.source.stats?.bytes === 1010,
+      )) as MetricsMessage;
+      expect(msg.source.stats).toEqual({
+        bytes: 1010,
+        events: 90,
+        reconnects: 2,
+        dropped: { queue_full: 8, filter: 4 },
+        skipped: { resync_bytes: 5 },
+        repaired: { timestamp_backwards: 3 },
+      });
+      expect(msg.source.reconnects).toBe(1);
+    } finally {
+      client.ws.close();
+      await client.closed;
+    }
   });
 
   it('rejects at start for a source that cannot work (bad bytes), and gives up later on one', async () => {
