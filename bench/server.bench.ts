@@ -25,7 +25,7 @@ import { packetFromArrays, type EventPacket } from '../src/events/packet.ts';
 import { loadModel } from '../src/model/loader.ts';
 import type { ModelSpec } from '../src/model/schema.ts';
 import { Classifier } from '../src/operators/classify/classifier.ts';
-import { mapEventsInto, resolveInputMapping } from '../src/operators/classify/input-map.ts';
+import { EventInputMapper } from '../src/model/input-mapping.ts';
 import { decodeServerMessage } from '../src/protocol/codec.ts';
 import { compileNetwork } from '../src/snn/network.ts';
 import { type BenchRow, median, percentile } from './lib.ts';
@@ -320,11 +320,10 @@ function benchThroughput(rows: BenchRow[]): void {
   const classifierRates: number[] = [];
   const networkRates: number[] = [];
   let predictions = 0;
-  const net = compileNetwork(model);
-  const mapping = resolveInputMapping(
-    model.inputMapping as Parameters<typeof resolveInputMapping>[0],
-    model.inputShape,
-    model.name,
+  // same kernel as the classifier's networks, so the ratio compares like with like
+  const net = compileNetwork(model, { kernel: 'auto' });
+  const mapper = new EventInputMapper(
+    model.inputMapping as ConstructorParameters<typeof EventInputMapper>[0],
   );
   const times = new Float64Array(all.length);
   const indices = new Int32Array(all.length);
@@ -351,7 +350,7 @@ function benchThroughput(rows: BenchRow[]): void {
       }
     }
     for (const [s, e, origin] of spans)
-      mapEventsInto(all, s, e, mapping, origin, model.timeUnitUs, times.subarray(s), indices.subarray(s));
+      mapper.map(all, s, e, origin, model.timeUnitUs, times.subarray(s), indices.subarray(s));
     const secNet = cpuSeconds(() => {
       for (const [s, e] of spans) {
         net.reset(0);
@@ -405,16 +404,14 @@ async function benchRealtimeLatency(rows: BenchRow[]): Promise<void> {
     }),
   );
   c.flush(() => {});
-  const mapping = resolveInputMapping(
-    model.inputMapping as Parameters<typeof resolveInputMapping>[0],
-    model.inputShape,
-    model.name,
+  const mapper = new EventInputMapper(
+    model.inputMapping as ConstructorParameters<typeof EventInputMapper>[0],
   );
   const times = new Float64Array(100);
   const indices = new Int32Array(100);
   const floor: number[] = [];
   await paced(packets, (p) => {
-    mapEventsInto(p, 0, p.length, mapping, 0, 1000, times, indices);
+    mapper.map(p, 0, p.length, 0, 1000, times, indices);
     floor.push((performance.now() - (p.arrivalMs ?? 0)) * 1000);
   });
   rows.push({

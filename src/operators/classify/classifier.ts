@@ -23,7 +23,8 @@ import type { ModelSpec } from '../../model/schema.ts';
 import type { Prediction } from '../../protocol/prediction.ts';
 import type { RunCounters } from '../../snn/counters.ts';
 import { compileNetwork } from '../../snn/network.ts';
-import { mapEventsInto, type ResolvedInputMapping, resolveInputMapping } from './input-map.ts';
+import { EventInputMapper } from '../../model/input-mapping.ts';
+import { resolveInputMapping } from './input-map.ts';
 import {
   type DecisionPolicy,
   describeDecision,
@@ -118,7 +119,8 @@ export class Classifier {
   readonly window: WindowPolicy;
   readonly decision: DecisionPolicy;
   readonly costTable: CostTable;
-  private readonly mapping: ResolvedInputMapping;
+  /** The model's input mapping, the same code the trainer encodes its data with. */
+  private readonly mapper: EventInputMapper;
   private readonly unitUs: number;
   private readonly outLayer: number;
   private readonly outputs: number;
@@ -183,7 +185,8 @@ export class Classifier {
       throw new RangeError(`"feedSlice" must be an integer >= 1, got ${options.feedSlice}`);
     }
     this.earlyDecisions = this.decision.kind === 'first-spike' || this.decision.margin > 0;
-    this.mapping = resolveInputMapping(model.inputMapping, model.inputShape, model.name);
+    resolveInputMapping(model.inputMapping, model.inputShape, model.name);
+    this.mapper = new EventInputMapper(model.inputMapping);
     const probe = this.createNetwork();
     this.outLayer = probe.depth - 1;
     this.outputs = probe.firstSpikeTimes(this.outLayer).length;
@@ -407,16 +410,7 @@ export class Classifier {
   private feedRange(w: OpenWindow, packet: EventPacket, i: number, j: number, emit: Emit): void {
     if (j <= i) return;
     w.lastFedUs = packet.tUs[j - 1];
-    const m = mapEventsInto(
-      packet,
-      i,
-      j,
-      this.mapping,
-      w.startUs,
-      this.unitUs,
-      this.scratchTimes,
-      this.scratchIndices,
-    );
+    const m = this.mapper.map(packet, i, j, w.startUs, this.unitUs, this.scratchTimes, this.scratchIndices);
     this.droppedEvents += j - i - m;
     if (m === 0) return;
     if (!this.earlyDecisions) {

@@ -1,12 +1,9 @@
 /**
- * Sensor events → input neuron indices and window-relative model times, as a model's
- * `inputMapping` (kind "events") says: crop, integer downsampling, polarity → channel, then
- * index = c·H·W + y·W + x over the network's input shape [C, H, W] (or [C·H·W]).
- *
- * `mapEventsInto` is a pure kernel: typed arrays in, typed arrays out, returns the count written;
- * events outside the crop, dropped by the polarity rule, or beyond the input are skipped.
+ * Checks a model's event `inputMapping` (crop, integer downsampling, polarity → channel) against
+ * the network's input shape, with errors naming the model and field. The mapping itself runs in
+ * `EventInputMapper` (src/model/input-mapping.ts), the code the trainer encodes its data with, so a
+ * model is served exactly the input it was trained on.
  */
-import type { EventPacket } from '../../events/packet.ts';
 import type { EventInputMapping } from '../../model/schema.ts';
 
 /** The mapping resolved to integers once, for the hot loop. */
@@ -62,45 +59,4 @@ export function resolveInputMapping(
     height,
     channels,
   };
-}
-
-/**
- * Maps events [start, end) of `packet` into `outTimes` (model time relative to `originUs`, in
- * units of `timeUnitUs`) and `outIndices`. Returns the number written (≤ end − start).
- */
-export function mapEventsInto(
-  packet: EventPacket,
-  start: number,
-  end: number,
-  m: ResolvedInputMapping,
-  originUs: number,
-  timeUnitUs: number,
-  outTimes: Float64Array,
-  outIndices: Int32Array,
-): number {
-  const { tUs, x, y, p } = packet;
-  const plane = m.width * m.height;
-  const mode = m.polarityMode;
-  const f = m.factor;
-  const inv = 1 / timeUnitUs;
-  let n = 0;
-  for (let i = start; i < end; i++) {
-    const dx = x[i] - m.cropX;
-    const dy = y[i] - m.cropY;
-    if (dx < 0 || dy < 0 || dx >= m.cropW || dy >= m.cropH) continue;
-    let c = 0;
-    const pol = p[i];
-    if (mode === 0) c = pol > 0 ? 1 : 0;
-    else if (mode === 2) {
-      if (pol === 0) continue;
-    } else if (mode === 3) {
-      if (pol !== 0) continue;
-    }
-    const xi = f === 1 ? dx : (dx / f) | 0;
-    const yi = f === 1 ? dy : (dy / f) | 0;
-    outIndices[n] = c * plane + yi * m.width + xi;
-    outTimes[n] = (tUs[i] - originUs) * inv;
-    n++;
-  }
-  return n;
 }
