@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { collectingOperator } from './packet-operator.ts';
+import type { OperatorFunction } from 'rxjs';
 import type { EventPacket } from '../events/packet.ts';
 import { EventRateState, eventRateInto, type RateSample } from './kernels/event-rate.ts';
 import {
@@ -43,42 +44,8 @@ export function eventRate(options?: EventRateOptions): OperatorFunction<EventPac
   const startUs = options?.startUs === undefined ? undefined : requireFinite('startUs', options.startUs);
   const maxQuietSamples = requireCountOrInfinity('maxQuietSamples', options?.maxQuietSamples ?? 10_000);
   if (maxQuietSamples < 1) throw new RangeError(`"maxQuietSamples" must be ≥ 1, got ${maxQuietSamples}`);
-  return (source) =>
-    new Observable<RateSample>((subscriber) => {
-      let state: EventRateState | null = new EventRateState(
-        periodUs,
-        windowUs / periodUs,
-        startUs,
-        maxQuietSamples,
-      );
-      const samples: RateSample[] = [];
-      const emit = (): void => {
-        for (let k = 0; k < samples.length && !subscriber.closed; k++) subscriber.next(samples[k]);
-        samples.length = 0;
-      };
-      const subscription = source.subscribe({
-        next(packet) {
-          if (state === null) return;
-          try {
-            eventRateInto(packet, state, samples);
-          } catch (err) {
-            emit();
-            subscriber.error(err);
-            return;
-          }
-          emit();
-        },
-        error(err) {
-          subscriber.error(err);
-        },
-        complete() {
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        state = null;
-        samples.length = 0;
-      };
-    });
+  return collectingOperator<EventRateState, RateSample>(
+    () => new EventRateState(periodUs, windowUs / periodUs, startUs, maxQuietSamples),
+    eventRateInto,
+  );
 }

@@ -4,7 +4,7 @@
  * emits the result with the input's `arrivalMs` unless it is empty, and releases the state on
  * teardown. A kernel that throws has its already-committed events emitted first, then the error.
  */
-import { Observable, type MonoTypeOperatorFunction } from 'rxjs';
+import { type MonoTypeOperatorFunction, Observable, type OperatorFunction } from 'rxjs';
 import { PacketBuilder } from '../events/builder.ts';
 import type { EventPacket } from '../events/packet.ts';
 
@@ -51,6 +51,56 @@ export function packetOperator(
         subscription.unsubscribe();
         step = null;
         out = null;
+      };
+    });
+}
+
+/**
+ * The same plumbing for operators that turn packets into other items (slices, rate samples): per
+ * subscription `createState()` builds the kernel state, `step` appends the items a packet
+ * completes, `flush` (if given) appends what is left when the source completes. Items completed
+ * before a kernel error are emitted first, then the error.
+ */
+export function collectingOperator<S, T>(
+  createState: () => S,
+  step: (packet: EventPacket, state: S, out: T[]) => unknown,
+  flush?: (state: S, out: T[]) => unknown,
+): OperatorFunction<EventPacket, T> {
+  return (source) =>
+    new Observable<T>((subscriber) => {
+      let state: S | null = createState();
+      const items: T[] = [];
+      const emit = (): void => {
+        for (let k = 0; k < items.length && !subscriber.closed; k++) subscriber.next(items[k]);
+        items.length = 0;
+      };
+      const subscription = source.subscribe({
+        next(packet) {
+          if (state === null) return;
+          try {
+            step(packet, state, items);
+          } catch (err) {
+            emit();
+            subscriber.error(err);
+            return;
+          }
+          emit();
+        },
+        error(err) {
+          subscriber.error(err);
+        },
+        complete() {
+          if (state !== null && flush) {
+            flush(state, items);
+            emit();
+          }
+          subscriber.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        state = null;
+        items.length = 0;
       };
     });
 }

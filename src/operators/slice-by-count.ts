@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { collectingOperator } from './packet-operator.ts';
+import type { OperatorFunction } from 'rxjs';
 import type { EventPacket } from '../events/packet.ts';
 import type { EventSlice } from './event-slice.ts';
 import {
@@ -36,41 +37,9 @@ export function resolveSliceByCountOptions(options: SliceByCountOptions): CountS
  */
 export function sliceByCount(options: SliceByCountOptions): OperatorFunction<EventPacket, EventSlice> {
   const config = resolveSliceByCountOptions(options);
-  return (source) =>
-    new Observable<EventSlice>((subscriber) => {
-      let state: CountSliceState | null = new CountSliceState(config);
-      const slices: EventSlice[] = [];
-      const emit = (): void => {
-        for (let k = 0; k < slices.length && !subscriber.closed; k++) subscriber.next(slices[k]);
-        slices.length = 0;
-      };
-      const subscription = source.subscribe({
-        next(packet) {
-          if (state === null) return;
-          try {
-            countSlicesInto(packet, state, slices);
-          } catch (err) {
-            emit();
-            subscriber.error(err);
-            return;
-          }
-          emit();
-        },
-        error(err) {
-          subscriber.error(err);
-        },
-        complete() {
-          if (state !== null) {
-            flushCountSlices(state, slices);
-            emit();
-          }
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        state = null;
-        slices.length = 0;
-      };
-    });
+  return collectingOperator<CountSliceState, EventSlice>(
+    () => new CountSliceState(config),
+    countSlicesInto,
+    flushCountSlices,
+  );
 }

@@ -1,4 +1,5 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { collectingOperator } from './packet-operator.ts';
+import type { OperatorFunction } from 'rxjs';
 import type { EventPacket } from '../events/packet.ts';
 import type { EventSlice } from './event-slice.ts';
 import {
@@ -56,41 +57,9 @@ export function resolveSliceByTimeOptions(options: SliceByTimeOptions): TimeSlic
  */
 export function sliceByTime(options: SliceByTimeOptions): OperatorFunction<EventPacket, EventSlice> {
   const config = resolveSliceByTimeOptions(options);
-  return (source) =>
-    new Observable<EventSlice>((subscriber) => {
-      let state: TimeSliceState | null = new TimeSliceState(config);
-      const slices: EventSlice[] = [];
-      const emit = (): void => {
-        for (let k = 0; k < slices.length && !subscriber.closed; k++) subscriber.next(slices[k]);
-        slices.length = 0;
-      };
-      const subscription = source.subscribe({
-        next(packet) {
-          if (state === null) return;
-          try {
-            timeSlicesInto(packet, state, slices);
-          } catch (err) {
-            emit();
-            subscriber.error(err);
-            return;
-          }
-          emit();
-        },
-        error(err) {
-          subscriber.error(err);
-        },
-        complete() {
-          if (state !== null) {
-            flushTimeSlices(state, slices);
-            emit();
-          }
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        state = null;
-        slices.length = 0;
-      };
-    });
+  return collectingOperator<TimeSliceState, EventSlice>(
+    () => new TimeSliceState(config),
+    timeSlicesInto,
+    flushTimeSlices,
+  );
 }
