@@ -1,50 +1,15 @@
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.ts';
+import { type CliResult, runCli, runCliInProcess } from '../helpers/cli.ts';
 import { saveModel } from '../../src/model/saver.ts';
 import type { ModelSpec } from '../../src/model/schema.ts';
 import { compileNetwork } from '../../src/snn/network.ts';
 import { rng, uniformWeights } from '../snn/random-nets.ts';
 
-const run = promisify(execFile);
-const BIN = join(import.meta.dirname, '../../bin/spikestream.mjs');
-
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { timeout: 80_000 });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
-
-/** Runs the CLI in this process (cheap), capturing stdout/stderr and the exit code. */
-async function inProcess(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const so = process.stdout.write;
-  const se = process.stderr.write;
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    out.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  process.stderr.write = ((chunk: string | Uint8Array) => {
-    err.push(String(chunk));
-    return true;
-  }) as typeof process.stderr.write;
-  try {
-    const code = await main(args);
-    return { code, stdout: out.join(''), stderr: err.join('') };
-  } finally {
-    process.stdout.write = so;
-    process.stderr.write = se;
-  }
-}
+const cli = (...args: string[]): Promise<CliResult> => runCli(args, 80_000);
+const inProcess = (...args: string[]): Promise<CliResult> => runCliInProcess(args);
 
 let dir: string;
 const r = rng(9);
