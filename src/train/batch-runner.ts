@@ -9,7 +9,8 @@
 import { Worker } from 'node:worker_threads';
 import type { InputMapping } from '../model/schema.ts';
 import type { DenseLayerSpec, NeuronParams } from '../snn/spec.ts';
-import { type DatasetRef, loadDataset, SampleEncoder } from './data.ts';
+import { deriveSeed } from '../emulation/prng.ts';
+import { type DatasetRef, loadDataset, SampleEncoder, shiftInputSpikes } from './data.ts';
 import { type LossSettings, SampleGradient } from './sample-gradient.ts';
 
 export interface LayerShape {
@@ -29,6 +30,8 @@ export interface RunnerSetup {
   readonly weightBuffers: readonly SharedArrayBuffer[];
   readonly window: number;
   readonly loss: LossSettings;
+  /** Random input shifts of up to ±shift cells, drawn from (seed, epoch, sample index). */
+  readonly augment?: { readonly shift: number; readonly seed: number };
 }
 
 /** Sums over the samples of a batch or an evaluation. */
@@ -59,6 +62,8 @@ export class LocalRunner {
   private readonly gradient: SampleGradient;
   private readonly encoder: SampleEncoder;
   private readonly layerCount: number;
+  private readonly inputShape: readonly number[];
+  private readonly augment: RunnerSetup['augment'];
 
   constructor(setup: RunnerSetup, encoder: SampleEncoder, gradBuffers?: readonly SharedArrayBuffer[]) {
     const layers: DenseLayerSpec[] = setup.layers.map((l, i) => ({
@@ -70,17 +75,32 @@ export class LocalRunner {
     this.gradient = new SampleGradient({ inputShape: setup.inputShape, layers }, setup.window, setup.loss);
     this.encoder = encoder;
     this.layerCount = layers.length;
+    this.inputShape = setup.inputShape;
+    this.augment = setup.augment;
     this.grads = gradBuffers
       ? gradBuffers.map((b) => new Float64Array(b))
       : layers.map((l) => new Float64Array(l.weights.length));
   }
 
-  /** Runs samples `indices`; with `withGradient` the gradient sums are left in `grads` (zeroed first). */
-  run(indices: ArrayLike<number>, withGradient: boolean): BatchStats {
+  /**
+   * Runs samples `indices`; with `withGradient` the gradient sums are left in `grads` (zeroed
+   * first). `epoch` > 0 applies the setup's augmentation as drawn for that epoch.
+   */
+  run(indices: ArrayLike<number>, withGradient: boolean, epoch = 0): BatchStats {
     if (withGradient) for (const g of this.grads) g.fill(0);
     const stats = emptyStats(this.layerCount);
+    const augment = epoch > 0 ? this.augment : undefined;
+    const epochSeed = augment ? deriveSeed(augment.seed, 3000 + epoch) : 0;
     for (let s = 0; s < indices.length; s++) {
-      const sample = this.encoder.encode(indices[s]);
+      let sample = this.encoder.encode(indices[s]);
+      if (augment && augment.shift > 0) {
+        // a draw that depends only on (seed, epoch, sample), whichever thread runs the sample
+        const span = 2 * augment.shift + 1;
+        const h = deriveSeed(epochSeed, indices[s]);
+        const dx = (h % span) - augment.shift;
+        const dy = (Math.floor(h / span) % span) - augment.shift;
+        sample = { ...sample, count: shiftInputSpikes(sample, this.inputShape, dx, dy) };
+      }
       const r = this.gradient.run(sample, withGradient ? this.grads : undefined);
       stats.samples++;
       stats.lossSum += r.loss;
@@ -142,10 +162,10 @@ class RemoteRunner {
     );
   }
 
-  run(indices: Int32Array, withGradient: boolean): Promise<BatchStats> {
+  run(indices: Int32Array, withGradient: boolean, epoch: number): Promise<BatchStats> {
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.worker.postMessage({ type: 'run', id: this.nextId++, indices, withGradient });
+      this.worker.postMessage({ type: 'run', id: this.nextId++, indices, withGradient, epoch });
     });
   }
 
@@ -180,11 +200,14 @@ export class BatchRunner {
     return new BatchRunner(grads, undefined, remotes);
   }
 
-  /** Runs samples `indices` (gradients summed into `grads` when `withGradient`). */
-  async run(indices: Int32Array, withGradient: boolean): Promise<BatchStats> {
+  /**
+   * Runs samples `indices` (gradients summed into `grads` when `withGradient`); `epoch` > 0 turns
+   * on the setup's augmentation for that epoch.
+   */
+  async run(indices: Int32Array, withGradient: boolean, epoch = 0): Promise<BatchStats> {
     const L = this.grads.length;
     if (this.local) {
-      const stats = this.local.run(indices, withGradient);
+      const stats = this.local.run(indices, withGradient, epoch);
       if (withGradient) for (let l = 0; l < L; l++) this.grads[l].set(this.local.grads[l]);
       return stats;
     }
@@ -193,7 +216,11 @@ export class BatchRunner {
     const per = Math.ceil(indices.length / W);
     for (let w = 0; w < W; w++) {
       parts.push(
-        this.remotes[w].run(indices.slice(w * per, Math.min(indices.length, (w + 1) * per)), withGradient),
+        this.remotes[w].run(
+          indices.slice(w * per, Math.min(indices.length, (w + 1) * per)),
+          withGradient,
+          epoch,
+        ),
       );
     }
     const results = await Promise.all(parts);

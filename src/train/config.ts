@@ -39,6 +39,11 @@ export interface TrainConfig {
   readonly targetFalse: number;
   /** Gradient pushing silent output neurons to fire (per input spike; 0 = off, as in BATS). */
   readonly silentBump: number;
+  /**
+   * Training images only: shift each image by up to ±N pixels in x and y (uniform, drawn anew per
+   * sample and epoch from the seed; 0 = off). Validation and test images are never shifted.
+   */
+  readonly augmentShift: number;
   readonly seed: number;
   /** Worker threads computing gradients (0 = in the main thread). */
   readonly workers: number;
@@ -104,6 +109,7 @@ export function defaultConfig(method: TrainMethod, dataset: string): TrainConfig
     targetTrue: 15,
     targetFalse: 3,
     silentBump: ttfs ? 1 : 0,
+    augmentShift: 0,
     seed: 1,
     workers: 2,
     trainLimit: 0,
@@ -163,6 +169,7 @@ export function validateConfig(c: TrainConfig): void {
   positive('tauLoss', c.tauLoss);
   if (!(c.targetTrue >= 0) || !(c.targetFalse >= 0)) throw new UsageError('spike-count targets must be ≥ 0');
   if (!(c.silentBump >= 0)) throw new UsageError(`"silentBump" must be ≥ 0, got ${c.silentBump}`);
+  nonNegInt('augmentShift', c.augmentShift);
   nonNegInt('seed', c.seed);
   nonNegInt('workers', c.workers);
   nonNegInt('trainLimit', c.trainLimit);

@@ -46,6 +46,36 @@ export function mappingFor(ds: Dataset, inputWindow: number): InputMapping {
   return { kind: 'events', sensorWidth: ds.width, sensorHeight: ds.height, polarity: 'split' };
 }
 
+/**
+ * Moves the input spikes of `sample` by (dx, dy) on the input grid of `shape` = [channels, height,
+ * width], in place; spikes pushed off the grid are dropped and the order of the rest is kept.
+ * Shifting the spikes rather than the pixels or events gives the same input for images and event
+ * streams (after the mapping's crop and downsampling) in one place. Returns the new count.
+ */
+export function shiftInputSpikes(
+  sample: TrainSample,
+  shape: readonly number[],
+  dx: number,
+  dy: number,
+): number {
+  const h = shape[1];
+  const w = shape[2];
+  const hw = h * w;
+  const { times, indices } = sample;
+  let k = 0;
+  for (let s = 0; s < sample.count; s++) {
+    const index = indices[s];
+    const pixel = index % hw;
+    const y = Math.floor(pixel / w) + dy;
+    const x = (pixel % w) + dx;
+    if (x < 0 || x >= w || y < 0 || y >= h) continue;
+    times[k] = times[s];
+    indices[k] = index - pixel + y * w + x;
+    k++;
+  }
+  return k;
+}
+
 /** Turns samples of a data set into input spikes; reuses its buffers (one sample at a time). */
 export class SampleEncoder {
   readonly inputSize: number;

@@ -10,6 +10,7 @@ import { saveModel } from '../model/saver.ts';
 import { inputMappingShape } from '../model/input-mapping.ts';
 import type { ModelSpec } from '../model/schema.ts';
 import type { DenseLayerSpec } from '../snn/spec.ts';
+import { UsageError } from '../events/errors.ts';
 import { Adam } from './adam.ts';
 import { type BatchStats, BatchRunner, type RunnerSetup } from './batch-runner.ts';
 import { type TrainConfig, validateConfig } from './config.ts';
@@ -145,7 +146,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     writeFileSync(logPath, '');
   }
 
-  const setup = (ref: DatasetRef): RunnerSetup => ({
+  if (cfg.augmentShift > 0 && (inputShape[1] < 2 || inputShape[2] < 2)) {
+    throw new UsageError(
+      `"augmentShift" moves inputs on a 2-D grid; ${cfg.dataset} has ${inputShape[1]}×${inputShape[2]} inputs`,
+    );
+  }
+  const setup = (ref: DatasetRef, augment: boolean): RunnerSetup => ({
     dataset: ref,
     mapping,
     timeUnitUs: cfg.timeUnitUs,
@@ -160,10 +166,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       targetFalse: cfg.targetFalse,
       silentBump: cfg.silentBump,
     },
+    ...(augment && cfg.augmentShift > 0 ? { augment: { shift: cfg.augmentShift, seed: cfg.seed } } : {}),
   });
   const valSet = await loadDataset(valRef);
-  const trainer = await BatchRunner.create(setup(trainRef), cfg.workers);
-  const validator = await BatchRunner.create(setup(valRef), cfg.workers);
+  const trainer = await BatchRunner.create(setup(trainRef, true), cfg.workers);
+  const validator = await BatchRunner.create(setup(valRef, false), cfg.workers);
   const valIndices = Int32Array.from({ length: valSet.count }, (_, i) => i);
   try {
     const n = trainSet.count;
@@ -187,7 +194,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       let seen = 0;
       for (let b = 0; b < n; b += cfg.batchSize) {
         const batch = order.subarray(b, Math.min(n, b + cfg.batchSize));
-        const stats = await trainer.run(batch, true);
+        const stats = await trainer.run(batch, true, epoch);
         const scale = 1 / batch.length;
         for (let l = 0; l < layers.length; l++) {
           const g = trainer.grads[l];

@@ -8,6 +8,7 @@ interface RunMessage {
   readonly id: number;
   readonly indices: Int32Array;
   readonly withGradient: boolean;
+  readonly epoch: number;
 }
 
 const port = parentPort;
@@ -18,7 +19,7 @@ try {
   const runner = new LocalRunner(setup, new SampleEncoder(ds, setup.mapping, setup.timeUnitUs), gradBuffers);
   port.on('message', (m: RunMessage) => {
     try {
-      const stats = runner.run(m.indices, m.withGradient);
+      const stats = runner.run(m.indices, m.withGradient, m.epoch);
       port.postMessage({ type: 'done', id: m.id, stats });
     } catch (err) {
       port.postMessage({

@@ -73,10 +73,35 @@ describe('train', () => {
     expect(weightsOf(whole).equals(weightsOf(split))).toBe(true);
   });
 
+  it('augments with input shifts drawn per sample and epoch, the same in any thread', async () => {
+    const digits = (overrides: Partial<TrainConfig>): TrainConfig =>
+      quick({
+        ...defaultConfig('ttfs', 'mnist'),
+        hidden: [100],
+        epochs: 2,
+        batchSize: 20,
+        trainLimit: 120,
+        validationLimit: 40,
+        ...overrides,
+      });
+    const plain = tmp();
+    const local = tmp();
+    const threads = tmp();
+    await train({ config: digits({ workers: 0 }), out: plain, progress: false });
+    await train({ config: digits({ workers: 0, augmentShift: 2 }), out: local, progress: false });
+    await train({ config: digits({ workers: 2, augmentShift: 2 }), out: threads, progress: false });
+    expect(weightsOf(local).equals(weightsOf(threads))).toBe(true);
+    expect(weightsOf(local).equals(weightsOf(plain))).toBe(false);
+    await expect(train({ config: quick({ augmentShift: 1 }), out: tmp(), progress: false })).rejects.toThrow(
+      /augmentShift.*1×4/,
+    );
+  });
+
   it('rejects bad configurations naming the field', () => {
     expect(() => validateConfig(quick({ thresholds: [0.1] }))).toThrow(/thresholds/);
     expect(() => validateConfig(quick({ maxSpikes: [2, 1] }))).toThrow(/maxSpikes/);
     expect(() => validateConfig(quick({ lr: -1 }))).toThrow(/lr/);
     expect(() => validateConfig(quick({ window: 1000 }))).toThrow(/window/);
+    expect(() => validateConfig(quick({ augmentShift: 1.5 }))).toThrow(/augmentShift/);
   });
 });

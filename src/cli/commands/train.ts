@@ -41,6 +41,8 @@ options:
   --tau-loss X            TTFS loss temperature         --targets T,F  spike-count targets
   --bump X                gradient pushing silent outputs to fire, per input spike (default 1
                           for ttfs, 0 for relaxed as in BATS)
+  --augment-shift N       shift training images (or event inputs) by up to ±N pixels, drawn
+                          per sample and epoch (default 0 = off; never on validation or test)
   --seed N                --workers N (default 2; 0 = main thread)
   --train-limit N         --validation-limit N  use fewer samples (quick runs)
   --validation-fraction X share of the training file held out (IDX data sets)
@@ -88,6 +90,7 @@ export const command: CliCommand = {
         'tau-loss': { type: 'string' },
         targets: { type: 'string' },
         bump: { type: 'string' },
+        'augment-shift': { type: 'string' },
         seed: { type: 'string' },
         workers: { type: 'string' },
         'train-limit': { type: 'string' },
@@ -151,6 +154,7 @@ export const command: CliCommand = {
       targetTrue: targets ? targets[0] : base.targetTrue,
       targetFalse: targets ? targets[1] : base.targetFalse,
       silentBump: numberOpt(values.bump, 'bump') ?? base.silentBump,
+      augmentShift: numberOpt(values['augment-shift'], 'augment-shift') ?? base.augmentShift,
       seed: numberOpt(values.seed, 'seed') ?? base.seed,
       workers: numberOpt(values.workers, 'workers') ?? base.workers,
       trainLimit: numberOpt(values['train-limit'], 'train-limit') ?? base.trainLimit,
@@ -158,7 +162,9 @@ export const command: CliCommand = {
       validationFraction:
         numberOpt(values['validation-fraction'], 'validation-fraction') ?? base.validationFraction,
     };
-    const command = `npx spikestream train ${argv.join(' ')}`;
+    // a resumed run repeats the straight run exactly (same shuffles, Adam state and schedule), so
+    // the command that reproduces the model is the one without --resume
+    const command = `npx spikestream train ${argv.filter((a) => a !== '--resume').join(' ')}`;
     const result = await train({
       config,
       out: values.out,
