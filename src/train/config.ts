@@ -39,6 +39,8 @@ export interface TrainConfig {
   readonly targetFalse: number;
   /** Gradient pushing silent output neurons to fire (per input spike; 0 = off, as in BATS). */
   readonly silentBump: number;
+  /** The same for silent hidden neurons (0 = off, as in BATS). */
+  readonly hiddenBump: number;
   /**
    * Training images only: shift each image by up to ±N pixels in x and y (uniform, drawn anew per
    * sample and epoch from the seed; 0 = off). Validation and test images are never shifted.
@@ -109,6 +111,7 @@ export function defaultConfig(method: TrainMethod, dataset: string): TrainConfig
     targetTrue: 15,
     targetFalse: 3,
     silentBump: ttfs ? 1 : 0,
+    hiddenBump: 0,
     augmentShift: 0,
     seed: 1,
     workers: 2,
@@ -169,6 +172,7 @@ export function validateConfig(c: TrainConfig): void {
   positive('tauLoss', c.tauLoss);
   if (!(c.targetTrue >= 0) || !(c.targetFalse >= 0)) throw new UsageError('spike-count targets must be ≥ 0');
   if (!(c.silentBump >= 0)) throw new UsageError(`"silentBump" must be ≥ 0, got ${c.silentBump}`);
+  if (!(c.hiddenBump >= 0)) throw new UsageError(`"hiddenBump" must be ≥ 0, got ${c.hiddenBump}`);
   nonNegInt('augmentShift', c.augmentShift);
   nonNegInt('seed', c.seed);
   nonNegInt('workers', c.workers);

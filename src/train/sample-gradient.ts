@@ -22,6 +22,12 @@ export interface LossSettings {
    * dead output never recovers; cf. Fast & Deep's weight bumping). 0 disables it (the BATS setting).
    */
   readonly silentBump?: number;
+  /**
+   * The same for hidden neurons: −hiddenBump on every weight from an input spike to a hidden neuron
+   * that stayed silent in the sample. Under Adam a small value matters only where the loss gives no
+   * gradient at all, so it revives dead hidden neurons without undoing sparsity. 0 disables it.
+   */
+  readonly hiddenBump?: number;
 }
 
 /** One sample's input spikes in model time (sorted) and its label. */
@@ -108,7 +114,9 @@ export class SampleGradient {
     if (grads) {
       this.backward(sample, grads);
       const bump = settings.silentBump ?? 0;
-      if (bump > 0) this.bumpSilentOutputs(sample, grads[L - 1], bump);
+      if (bump > 0) this.bumpSilent(L - 1, sample, grads[L - 1], bump);
+      const hiddenBump = settings.hiddenBump ?? 0;
+      if (hiddenBump > 0) for (let l = 0; l < L - 1; l++) this.bumpSilent(l, sample, grads[l], hiddenBump);
     }
     return { ...result, spikes, labelSilent };
   }
@@ -151,16 +159,15 @@ export class SampleGradient {
     }
   }
 
-  /** Adds −bump to the gradient of every weight from an input spike to a silent output neuron. */
-  private bumpSilentOutputs(sample: TrainSample, grad: Float64Array, bump: number): void {
+  /** Adds −bump to the gradient of every weight from an input spike to a silent neuron of layer l. */
+  private bumpSilent(l: number, sample: TrainSample, grad: Float64Array, bump: number): void {
     const net = this.network;
-    const L = this.layers.length;
-    const counts = net.spikeCounts(L - 1);
-    const size = this.layers[L - 1].size;
+    const counts = net.spikeCounts(l);
+    const size = this.layers[l].size;
     const inputs =
-      L === 1
+      l === 0
         ? { count: sample.count, neurons: sample.indices, times: sample.times }
-        : net.layerSpikes(L - 2);
+        : net.layerSpikes(l - 1);
     for (let i = 0; i < size; i++) {
       if (counts[i] !== 0) continue;
       for (let z = 0; z < inputs.count; z++) {

@@ -165,6 +165,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       targetTrue: cfg.targetTrue,
       targetFalse: cfg.targetFalse,
       silentBump: cfg.silentBump,
+      hiddenBump: cfg.hiddenBump,
     },
     ...(augment && cfg.augmentShift > 0 ? { augment: { shift: cfg.augmentShift, seed: cfg.seed } } : {}),
   });

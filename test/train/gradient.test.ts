@@ -195,4 +195,30 @@ describe('exact gradients vs finite differences', () => {
     expect(r0.loss).toBeGreaterThan(0);
     expect(checked).toBeGreaterThan(3);
   });
+
+  it('hidden bump adds exactly −X from each input spike to each silent hidden neuron', () => {
+    const c = randomCase(31, 1, 1);
+    // make hidden neuron 0 unreachable so it stays silent
+    const hidden = c.spec.layers[0] as DenseLayerSpec;
+    const size = hidden.size;
+    for (let j = 0; j < hidden.weights.length / size; j++) hidden.weights[j * size] = -1;
+    const settings = { method: 'ttfs', tauLoss: 0.05, targetTrue: 5, targetFalse: 1 } as const;
+    const zeros = () => c.spec.layers.map((l) => new Float64Array((l as DenseLayerSpec).weights.length));
+    const plain = zeros();
+    const bumped = zeros();
+    new SampleGradient(c.spec, 2.0, settings).run(c.sample, plain);
+    const g = new SampleGradient(c.spec, 2.0, { ...settings, hiddenBump: 0.25 });
+    g.run(c.sample, bumped);
+    const counts = g.network.spikeCounts(0);
+    expect(counts[0]).toBe(0);
+    const inputSpikes = new Array<number>(hidden.weights.length / size).fill(0);
+    for (let k = 0; k < c.sample.count; k++) inputSpikes[c.sample.indices[k]]++;
+    for (let j = 0; j < inputSpikes.length; j++) {
+      for (let i = 0; i < size; i++) {
+        const want = counts[i] === 0 ? -0.25 * inputSpikes[j] : 0;
+        expect(bumped[0][j * size + i] - plain[0][j * size + i]).toBeCloseTo(want, 12);
+      }
+    }
+    expect(Array.from(bumped[1])).toEqual(Array.from(plain[1]));
+  });
 });

@@ -41,6 +41,8 @@ options:
   --tau-loss X            TTFS loss temperature         --targets T,F  spike-count targets
   --bump X                gradient pushing silent outputs to fire, per input spike (default 1
                           for ttfs, 0 for relaxed as in BATS)
+  --hidden-bump X         the same for silent hidden neurons (default 0); a small value
+                          revives dead hidden neurons
   --augment-shift N       shift training images (or event inputs) by up to ±N pixels, drawn
                           per sample and epoch (default 0 = off; never on validation or test)
   --seed N                --workers N (default 2; 0 = main thread)
@@ -90,6 +92,7 @@ export const command: CliCommand = {
         'tau-loss': { type: 'string' },
         targets: { type: 'string' },
         bump: { type: 'string' },
+        'hidden-bump': { type: 'string' },
         'augment-shift': { type: 'string' },
         seed: { type: 'string' },
         workers: { type: 'string' },
@@ -154,6 +157,7 @@ export const command: CliCommand = {
       targetTrue: targets ? targets[0] : base.targetTrue,
       targetFalse: targets ? targets[1] : base.targetFalse,
       silentBump: numberOpt(values.bump, 'bump') ?? base.silentBump,
+      hiddenBump: numberOpt(values['hidden-bump'], 'hidden-bump') ?? base.hiddenBump,
       augmentShift: numberOpt(values['augment-shift'], 'augment-shift') ?? base.augmentShift,
       seed: numberOpt(values.seed, 'seed') ?? base.seed,
       workers: numberOpt(values.workers, 'workers') ?? base.workers,
