@@ -12,6 +12,16 @@ function num(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toPrecision(digits) : 'n/a';
 }
 
+/** The trainer's additions to BATS, when on: silent-neuron bumps and input shifts. */
+function trainingExtras(config: TrainConfig): string {
+  const parts: string[] = [];
+  if (config.silentBump > 0) parts.push(`silent-output bump ${config.silentBump}`);
+  if (config.hiddenBump > 0) parts.push(`silent-hidden bump ${config.hiddenBump}`);
+  if (config.augmentShift > 0)
+    parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
+  return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
 export function modelCard(
   model: ModelSpec,
   config: TrainConfig,
@@ -45,7 +55,7 @@ export function modelCard(
     `- Data: ${config.dataset} (${model.provenance?.data ?? ''}).`,
     `- Method: ${config.method === 'ttfs' ? `time-to-first-spike (one spike per neuron, softmax cross-entropy on first-spike times, τ_L = ${config.tauLoss})` : `relaxed multi-spike (spike-count loss, targets ${config.targetTrue}/${config.targetFalse}, spike caps ${config.maxSpikes.join('/')})`}, exact gradients through spike times (BATS), Adam.`,
     `- Architecture: ${sizes.join('-')}, CuBa LIF, τ_s = ${config.tauS}, τ_m = ${2 * config.tauS}, thresholds ${config.thresholds.join('/')}, window ${config.window} model time units (1 unit = ${model.timeUnitUs} µs).`,
-    `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}; best validation accuracy ${pct(history[bestEpoch - 1]?.validationAccuracy ?? Number.NaN)} at epoch ${bestEpoch}.`,
+    `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}${trainingExtras(config)}; best validation accuracy ${pct(history[bestEpoch - 1]?.validationAccuracy ?? Number.NaN)} at epoch ${bestEpoch}.`,
     '',
     '## Test figures',
     '',
