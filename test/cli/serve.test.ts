@@ -3,6 +3,8 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { planSaccades } from '../../drivers/emulate/generators.ts';
+import { parseEmulateUri } from '../../drivers/emulate/params.ts';
 import { parseDecision } from '../../src/cli/commands/serve.ts';
 import { SpikestreamClient } from '../../src/client/index.ts';
 import type { PredictionMessage } from '../../src/protocol/messages.ts';
@@ -87,6 +89,28 @@ describe('spikestream serve', () => {
       serve.child.kill('SIGTERM');
       expect(await closed).toMatchObject({ code: 1001, reason: 'server shutting down (SIGTERM)' });
       expect(await serve.exited).toBe(0);
+      client.close();
+    } finally {
+      serve.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
+  it('scores every pass of a labelled source that loops forever (emulate:saccade, loop=inf)', async () => {
+    const uri = 'emulate:saccade?dataset=mnist&count=2&loop=inf&speed=4';
+    const passUs = planSaccades(parseEmulateUri(new URL(uri))).timelinePeriodUs ?? 0;
+    expect(passUs).toBeGreaterThan(0);
+    const serve = await startServe(['--model', fx.modelDir, '--source', uri]);
+    try {
+      const client = await SpikestreamClient.connect({
+        url: serve.url.replace('http', 'ws'),
+        reconnect: false,
+      });
+      let laterPasses = 0;
+      for await (const p of client.predictions()) {
+        expect(p.trueLabel, `window at ${p.windowStartUs} µs`).toMatch(/^\d$/);
+        if (p.windowStartUs >= passUs) laterPasses++;
+        if (laterPasses === 3) break;
+      }
       client.close();
     } finally {
       serve.child.kill('SIGKILL');

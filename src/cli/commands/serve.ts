@@ -206,7 +206,10 @@ export function setupPipeline(
     const text = info.metadata?.labelTimeline;
     if (lookup.current || text === undefined) return undefined;
     const timeline = LabelTimeline.fromJson(text, `${sourceUri} (labelTimeline)`);
-    lookup.current = (s, e) => timeline.labelFor(s, e);
+    // a source that loops forever lists its first pass only, and says how long a pass is
+    const period = Number(info.metadata?.labelTimelinePeriodUs);
+    lookup.current =
+      period > 0 ? timeline.looped(0, period) : (s: number, e: number) => timeline.labelFor(s, e);
     return timeline;
   };
   return { models, classifierOptions, labels, labelsFromSource };
