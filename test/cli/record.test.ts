@@ -12,7 +12,7 @@ import {
 } from '../../src/events/packet.ts';
 import { encodeSpif } from '../../src/formats/udp/index.ts';
 import { getFormat } from '../../src/formats/registry.ts';
-import { parseRotate, rotatedName } from '../../src/cli/commands/record.ts';
+import { metadataSummary, parseRotate, rotatedName } from '../../src/cli/commands/record.ts';
 import { main } from '../../src/cli/main.ts';
 import { openSource } from '../../drivers/index.ts';
 import { firstValueFrom, toArray } from 'rxjs';
@@ -239,5 +239,14 @@ describe('spikestream record', () => {
     expect(() => parseRotate('12')).toThrow(/--rotate/);
     expect(() => parseRotate('10B')).toThrow(/at least 1 KiB/);
     expect(rotatedName('/a/rec.aedat4', 3)).toBe('/a/rec-0003.aedat4');
+  });
+
+  it('shows short metadata in its status line and only the size of long values', () => {
+    const timeline = JSON.stringify({
+      labels: Array.from({ length: 50 }, (_, i) => ({ startUs: i, endUs: i + 1, label: '7' })),
+    });
+    expect(metadataSummary({ dataset: 'mnist', labelTimeline: timeline })).toBe(
+      `dataset=mnist, labelTimeline=(${timeline.length} characters)`,
+    );
   });
 });

@@ -198,9 +198,7 @@ export const command: CliCommand = {
       signal: stopper.signal,
     });
     const info = source.info;
-    const meta = Object.entries(info.metadata ?? {})
-      .map(([k, v]) => `${k}=${v}`)
-      .join(', ');
+    const meta = metadataSummary(info.metadata ?? {});
 
     let part = 0;
     const files: string[] = [];
@@ -286,3 +284,13 @@ export const command: CliCommand = {
     return exitCode;
   },
 };
+
+/** Longest metadata value shown whole in the status line (a label timeline can run to megabytes). */
+const MAX_SHOWN_VALUE = 80;
+
+/** `key=value, …` for a status line, with long values replaced by their size. */
+export function metadataSummary(metadata: Readonly<Record<string, string>>): string {
+  return Object.entries(metadata)
+    .map(([k, v]) => (v.length > MAX_SHOWN_VALUE ? `${k}=(${v.length} characters)` : `${k}=${v}`))
+    .join(', ');
+}
