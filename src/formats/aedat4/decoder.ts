@@ -228,7 +228,15 @@ export class Aedat4Decoder implements EventDecoder {
         this.carryLen += take;
         i += take;
       }
-      if (this.carryLen < need) break;
+      if (this.carryLen < need) {
+        // A live stream may stall right after a damaged packet header: report it now rather
+        // than when 4 more bytes (only needed to recognise an IOHeader) arrive.
+        if (this.state === State.Boundary && this.carryLen >= 8 && this.boundaryIsDamaged(this.carry)) {
+          this.pos += this.step(this.carry, 0, this.carryLen);
+          this.carryLen = 0;
+        }
+        break;
+      }
       const used = this.step(this.carry, 0, need);
       this.pos += used;
       this.dropCarry(used);
@@ -422,6 +430,18 @@ export class Aedat4Decoder implements EventDecoder {
       geometrySource,
       metadata,
     });
+  }
+
+  /**
+   * True when the first 8 bytes at a network-stream boundary can be neither a packet header nor
+   * the start of an IOHeader (files always end, and `end()` reports them there).
+   */
+  private boundaryIsDamaged(b: Uint8Array): boolean {
+    if (!this.network) return false;
+    const first = u32le(b, 0);
+    const size = b[4] | (b[5] << 8) | (b[6] << 16) | (b[7] << 24) | 0;
+    const couldBeIoHeader = first >= 12 && first <= MAX_HEADER_BYTES;
+    return !couldBeIoHeader && ((first | 0) < 0 || size < 0 || size > this.maxPacketBytes);
   }
 
   /** At a packet boundary with `len` (12, or 8..11 at the end) bytes available. */

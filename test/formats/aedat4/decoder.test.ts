@@ -329,6 +329,26 @@ describe('AEDAT 4 network mode', () => {
     expect(decoder.stats.skipped.imu_packets).toBe(1);
   });
 
+  it('reports an impossible packet size as soon as its 8 bytes arrive, not when more follow', () => {
+    const e = makeEvents(100, 24);
+    const { header, packets } = networkStream(e, 'none');
+    const decoder = createAedat4Decoder({ network: true });
+    let events = decoder.push(header).length + decoder.push(packets).length;
+    expect(decoder.stats.fatal).toBeUndefined();
+    events += decoder.push(new Uint8Array([0, 0, 0, 0, 0xff, 0xff, 0xff, 0x7f])).length;
+    expect(events).toBe(100);
+    expect(decoder.stats.fatal).toMatchObject({
+      field: 'packet header.size',
+      byteOffset: header.length + packets.length + 4,
+    });
+    // an IOHeader's first 8 bytes are not mistaken for damage: a repeated header still decodes
+    const again = createAedat4Decoder({ network: true });
+    again.push(header);
+    again.push(packets);
+    again.push(header.subarray(0, 8));
+    expect(again.stats.fatal).toBeUndefined();
+  });
+
   it('a file decoder rejects a network stream at the magic line', () => {
     const { header } = networkStream(makeEvents(2));
     const { decoder } = decodeAll(header);
