@@ -90,7 +90,8 @@ const lines: string[] = [
   `full test split; robustness curves use the first ${limit} test samples. Latency is in model time`,
   'units (see each model card for µs per unit): TTFS decides at its first output spike; relaxed',
   'at the time after which its spike-count prediction no longer changes, and, with the early rule,',
-  'when the leading class is 3 spikes ahead.',
+  'when the leading class is 3 spikes ahead. The figures here are of the shipped (seed 1) models;',
+  'test accuracy over several seeds, where there was time to train them, is in `docs/SEEDS.md`.',
   '',
 ];
 
