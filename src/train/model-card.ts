@@ -17,9 +17,35 @@ function trainingExtras(config: TrainConfig): string {
   const parts: string[] = [];
   if (config.silentBump > 0) parts.push(`silent-output bump ${config.silentBump}`);
   if (config.hiddenBump > 0) parts.push(`silent-hidden bump ${config.hiddenBump}`);
-  if (config.augmentShift > 0)
-    parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
+  if (config.augmentShift > 0) parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+/**
+ * The card's "Test figures" table, row by row, from an evaluation: `scripts/check-model-cards.ts`
+ * compares a fresh `eval` against the card with it.
+ */
+export function testFiguresTable(test: EvalReport): string[] {
+  const lat = test.decisionLatency;
+  const rows = [
+    '| measure | value |',
+    '|---|---|',
+    `| test accuracy (${test.samples} samples) | ${pct(test.accuracy)} |`,
+    `| input spikes per sample | ${num(test.inputSpikesPerSample, 4)} |`,
+    `| spikes per sample, per layer | ${test.spikesPerSample.map((v) => num(v, 4)).join(' / ')} |`,
+    `| synaptic operations per sample | ${num(test.synapticOpsPerSample, 4)} |`,
+    `| energy per sample (${test.energyPerSample.costTable}) | ${num(test.energyPerSample.joules * 1e9, 3)} nJ${test.energyPerSample.denseJoules !== null ? ` (dense equivalent ${num(test.energyPerSample.denseJoules * 1e9, 3)} nJ)` : ''} |`,
+    `| decision latency p50 / p90 / p99 (model time) | ${num(lat.p50)} / ${num(lat.p90)} / ${num(lat.p99)} |`,
+    `| neurons never spiking on the test set, per layer | ${test.silentNeuronShare.map(pct).join(' / ')} |`,
+    `| samples with a silent output layer | ${test.allSilentSamples} |`,
+  ];
+  if (test.margin) {
+    rows.push(
+      `| early decision (leader ahead by ${test.margin.margin}): accuracy | ${pct(test.margin.accuracy)} |`,
+      `| early decision latency p50 / p90 (model time) | ${num(test.margin.latency.p50)} / ${num(test.margin.latency.p90)} |`,
+    );
+  }
+  return rows;
 }
 
 export function modelCard(
@@ -34,7 +60,6 @@ export function modelCard(
     model.inputShape.reduce((a, b) => a * b, 1),
     ...model.layers.map((l) => (l.type === 'dense' ? l.size : 0)),
   ];
-  const lat = test.decisionLatency;
   const lines = [
     `# ${model.name}`,
     '',
@@ -59,23 +84,8 @@ export function modelCard(
     '',
     '## Test figures',
     '',
-    '| measure | value |',
-    '|---|---|',
-    `| test accuracy (${test.samples} samples) | ${pct(test.accuracy)} |`,
-    `| input spikes per sample | ${num(test.inputSpikesPerSample, 4)} |`,
-    `| spikes per sample, per layer | ${test.spikesPerSample.map((v) => num(v, 4)).join(' / ')} |`,
-    `| synaptic operations per sample | ${num(test.synapticOpsPerSample, 4)} |`,
-    `| energy per sample (${test.energyPerSample.costTable}) | ${num(test.energyPerSample.joules * 1e9, 3)} nJ${test.energyPerSample.denseJoules !== null ? ` (dense equivalent ${num(test.energyPerSample.denseJoules * 1e9, 3)} nJ)` : ''} |`,
-    `| decision latency p50 / p90 / p99 (model time) | ${num(lat.p50)} / ${num(lat.p90)} / ${num(lat.p99)} |`,
-    `| neurons never spiking on the test set, per layer | ${test.silentNeuronShare.map(pct).join(' / ')} |`,
-    `| samples with a silent output layer | ${test.allSilentSamples} |`,
+    ...testFiguresTable(test),
   ];
-  if (test.margin) {
-    lines.push(
-      `| early decision (leader ahead by ${test.margin.margin}): accuracy | ${pct(test.margin.accuracy)} |`,
-      `| early decision latency p50 / p90 (model time) | ${num(test.margin.latency.p50)} / ${num(test.margin.latency.p90)} |`,
-    );
-  }
   lines.push(
     '',
     config.method === 'ttfs'
