@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Trains the shipped models, one after another, with the exact commands recorded in each model
 # card. Usage: scripts/train-models.sh [NAME...] (default: all). Logs go to models/NAME/train.log.
-# Each run is deterministic given its seed; epochs are limited by what a 2-core machine can do in
-# a working session (see each model card for the figures the run reached).
+# Each run is deterministic given its seed, with any number of workers; a run continued with
+# --resume ends with exactly the weights of the straight run (the Fashion-MNIST models were made
+# that way, in two sittings). Epochs are limited by what a 2-core machine could do in a working
+# session (see each model card for the figures the run reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 st() { node bin/spikestream.mjs "$@"; }
