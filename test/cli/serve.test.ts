@@ -105,12 +105,17 @@ describe('spikestream serve', () => {
         url: serve.url.replace('http', 'ws'),
         reconnect: false,
       });
-      let laterPasses = 0;
+      // windows that fall in the blank gaps between images have no label, in any pass
+      let later = 0;
+      let labelledLater = 0;
       for await (const p of client.predictions()) {
-        expect(p.trueLabel, `window at ${p.windowStartUs} µs`).toMatch(/^\d$/);
-        if (p.windowStartUs >= passUs) laterPasses++;
-        if (laterPasses === 3) break;
+        if (p.trueLabel !== undefined) expect(p.trueLabel).toMatch(/^\d$/);
+        if (p.windowStartUs < passUs) continue;
+        later++;
+        if (p.trueLabel !== undefined) labelledLater++;
+        if (later === 40) break;
       }
+      expect(labelledLater).toBeGreaterThanOrEqual(10);
       client.close();
     } finally {
       serve.child.kill('SIGKILL');
