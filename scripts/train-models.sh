@@ -23,6 +23,6 @@ run yinyang-relaxed --method relaxed --dataset yinyang-bias --arch 300 --thresho
 run mnist-relaxed --method relaxed --dataset mnist --augment-shift 1 --lr-decay 0.7 --lr-decay-every 10 --epochs 30
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.003 --augment-shift 1 --hidden-bump 0.0001 --epochs 60
 run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 400 --bump 1 --lr-decay 0.7 --lr-decay-every 8 --epochs 24
-run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 200 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.005 --tau-loss 0.02 --epochs 3
+run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 400 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.002 --tau-loss 0.02 --hidden-bump 0.0001 --epochs 8
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 16 --validation-limit 2000
 run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.002 --hidden-bump 0.0001 --epochs 20 --validation-limit 2000
