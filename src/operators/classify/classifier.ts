@@ -24,7 +24,7 @@ import type { Prediction } from '../../protocol/prediction.ts';
 import type { RunCounters } from '../../snn/counters.ts';
 import { compileNetwork } from '../../snn/network.ts';
 import { EventInputMapper } from '../../model/input-mapping.ts';
-import { resolveInputMapping } from './input-map.ts';
+import { checkInputMapping } from './input-map.ts';
 import {
   type DecisionPolicy,
   describeDecision,
@@ -185,7 +185,7 @@ export class Classifier {
       throw new RangeError(`"feedSlice" must be an integer >= 1, got ${options.feedSlice}`);
     }
     this.earlyDecisions = this.decision.kind === 'first-spike' || this.decision.margin > 0;
-    resolveInputMapping(model.inputMapping, model.inputShape, model.name);
+    checkInputMapping(model.inputMapping, model.inputShape, model.name);
     this.mapper = new EventInputMapper(model.inputMapping);
     const probe = this.createNetwork();
     this.outLayer = probe.depth - 1;

@@ -6,7 +6,7 @@ export {
   CMOS45NM,
   type CostTable,
 } from './classifier.ts';
-export { type ResolvedInputMapping, resolveInputMapping } from './input-map.ts';
+export { checkInputMapping } from './input-map.ts';
 export { type ClassifyStreamOptions, classify } from './operator.ts';
 export {
   type ActivityWindow,

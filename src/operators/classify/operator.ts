@@ -14,7 +14,7 @@ import {
 import type { EventPacket } from '../../events/packet.ts';
 import type { Prediction } from '../../protocol/prediction.ts';
 import { Classifier, type ClassifierOptions } from './classifier.ts';
-import { resolveInputMapping } from './input-map.ts';
+import { checkInputMapping } from './input-map.ts';
 import { validateDecision, validateWindow } from './policies.ts';
 
 export interface ClassifyStreamOptions {
@@ -47,7 +47,7 @@ export function classify(
     if (o.window) validateWindow(o.window);
     if (o.decision) validateDecision(o.decision);
     if (o.model.inputMapping.kind === 'events')
-      resolveInputMapping(o.model.inputMapping, o.model.inputShape, o.model.name);
+      checkInputMapping(o.model.inputMapping, o.model.inputShape, o.model.name);
     const name = o.name ?? o.model.name;
     if (names.has(name)) throw new RangeError(`two models are named "${name}"; give one a different "name"`);
     names.add(name);
