@@ -9,7 +9,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../src/model/loader.ts';
-import { loadDataset } from '../src/train/data.ts';
+import { loadDataset, trainedDataset } from '../src/train/data.ts';
 import { evaluate } from '../src/train/evaluate.ts';
 import { testFiguresTable } from '../src/train/model-card.ts';
 
@@ -34,13 +34,13 @@ let failures = 0;
 for (const name of names) {
   const dir = join('models', name);
   const model = loadModel(dir);
-  const config = model.provenance?.config as { dataset?: unknown } | undefined;
-  if (typeof config?.dataset !== 'string') {
+  const dataset = trainedDataset(model);
+  if (dataset === undefined) {
     process.stdout.write(`${name}: no data set in model.json provenance.config; skipped\n`);
     failures++;
     continue;
   }
-  const test = await loadDataset({ name: config.dataset, split: 'test', limit: 0, validationFraction: 0.1 });
+  const test = await loadDataset({ name: dataset, split: 'test', limit: 0, validationFraction: 0.1 });
   const report = evaluate(model, test);
   const want = cardTable(readFileSync(join(dir, 'README.md'), 'utf8'));
   const got = testFiguresTable(report);

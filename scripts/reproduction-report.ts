@@ -14,24 +14,17 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../src/model/loader.ts';
 import type { ModelSpec } from '../src/model/schema.ts';
-import { loadDataset } from '../src/train/data.ts';
+import { loadDataset, trainedDataset } from '../src/train/data.ts';
 import { type EvalReport, evaluate, type Perturbation } from '../src/train/evaluate.ts';
 import { lineChart, type Series } from '../src/train/plot.ts';
 import type { EpochRecord } from '../src/train/train.ts';
 
-/** Model pairs; `datasets` names the data set each model reads when it differs (Yin-Yang relaxed uses the bias input). */
-const PAIRS: readonly {
-  dataset: string;
-  ttfs: string;
-  relaxed: string;
-  datasets?: Record<string, string>;
-}[] = [
-  {
-    dataset: 'yinyang',
-    ttfs: 'yinyang-ttfs',
-    relaxed: 'yinyang-relaxed',
-    datasets: { 'yinyang-relaxed': 'yinyang-bias' },
-  },
+/**
+ * Model pairs by data set; each model is evaluated on the data set its provenance names (Yin-Yang
+ * relaxed reads the variant with a bias input), else on the pair's.
+ */
+const PAIRS: readonly { dataset: string; ttfs: string; relaxed: string }[] = [
+  { dataset: 'yinyang', ttfs: 'yinyang-ttfs', relaxed: 'yinyang-relaxed' },
   { dataset: 'mnist', ttfs: 'mnist-ttfs', relaxed: 'mnist-relaxed' },
   { dataset: 'fashion-mnist', ttfs: 'fashion-mnist-ttfs', relaxed: 'fashion-mnist-relaxed' },
   { dataset: 'nmnist-emulated', ttfs: 'nmnist-emulated-ttfs', relaxed: 'nmnist-emulated-relaxed' },
@@ -100,11 +93,15 @@ for (const pair of PAIRS) {
   const have = [pair.ttfs, pair.relaxed].filter((m) => existsSync(join('models', m, 'model.json')));
   if (have.length === 0) continue;
   process.stderr.write(`report: ${pair.dataset}\n`);
-  const datasetOf = (name: string): string => pair.datasets?.[name] ?? pair.dataset;
-  const split = (name: string, limit: number) =>
-    loadDataset({ name: datasetOf(name), split: 'test', limit, validationFraction: 0.1 });
   const reports = new Map<string, EvalReport>();
   const models = new Map<string, ModelSpec>();
+  const split = (name: string, limit: number) =>
+    loadDataset({
+      name: trainedDataset(models.get(name)!) ?? pair.dataset,
+      split: 'test',
+      limit,
+      validationFraction: 0.1,
+    });
   let testCount = 0;
   for (const name of have) {
     const model = loadModel(join('models', name));

@@ -7,7 +7,7 @@ import type { Dataset, SplitName } from '../datasets/types.ts';
 import { loadEmulatedEvents } from '../datasets/nmnist-emulated.ts';
 import { loadImageDataset } from '../datasets/index.ts';
 import { EventInputMapper, encodeImage, inputMappingShape } from '../model/input-mapping.ts';
-import type { InputMapping } from '../model/schema.ts';
+import type { InputMapping, ModelSpec } from '../model/schema.ts';
 import type { TrainSample } from './sample-gradient.ts';
 
 export interface DatasetRef {
@@ -38,6 +38,12 @@ export async function loadDataset(ref: DatasetRef): Promise<Dataset> {
     limit: ref.limit > 0 ? ref.limit : undefined,
     validationFraction: ref.validationFraction,
   });
+}
+
+/** The data set a model was trained on, as its provenance records it (undefined if it does not). */
+export function trainedDataset(model: ModelSpec): string | undefined {
+  const dataset = (model.provenance?.config as { dataset?: unknown } | undefined)?.dataset;
+  return typeof dataset === 'string' ? dataset : undefined;
 }
 
 /** The input mapping a data set implies, given the time settings. */
