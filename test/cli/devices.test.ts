@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { describeDevices, formatDevices, KNOWN_DEVICES } from '../../src/cli/commands/devices.ts';
-import { main } from '../../src/cli/main.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 
 describe('spikestream devices', () => {
   const ports = [
@@ -40,18 +40,7 @@ describe('spikestream devices', () => {
   });
 
   it('--json lists this machine’s ports through udevadm', async () => {
-    let stdout = '';
-    const write = process.stdout.write;
-    process.stdout.write = ((chunk: string | Uint8Array) => {
-      stdout += String(chunk);
-      return true;
-    }) as typeof process.stdout.write;
-    let code: number;
-    try {
-      code = await main(['devices', '--json']);
-    } finally {
-      process.stdout.write = write;
-    }
+    const { code, stdout } = await runCliInProcess(['devices', '--json']);
     expect(code).toBe(0);
     const list = JSON.parse(stdout) as Array<{ path: string }>;
     expect(Array.isArray(list)).toBe(true);

@@ -2,8 +2,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { offlineUri } from '../../src/cli/commands/run.ts';
-import { cliInProcess as cli } from './serve-cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
 import { makeServeFixture, type ServeFixture } from './serve-fixtures.ts';
+
+const cli = (...args: string[]) => runCliInProcess(args);
 
 let fx: ServeFixture;
 beforeAll(() => {

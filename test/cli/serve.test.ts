@@ -8,7 +8,8 @@ import { parseEmulateUri } from '../../drivers/emulate/params.ts';
 import { parseDecision } from '../../src/cli/commands/serve.ts';
 import { SpikestreamClient } from '../../src/client/index.ts';
 import type { PredictionMessage } from '../../src/protocol/messages.ts';
-import { cliInProcess, startServe } from './serve-cli.ts';
+import { runCliInProcess } from '../helpers/cli.ts';
+import { startServe } from './serve-cli.ts';
 import { makeServeFixture, type ServeFixture } from './serve-fixtures.ts';
 
 const exec = promisify(execFile);
@@ -126,12 +127,12 @@ describe('spikestream serve', () => {
     const cwd = process.cwd();
     process.chdir(fx.dir);
     try {
-      const r = await cliInProcess('serve');
+      const r = await runCliInProcess(['serve']);
       expect(r.code).toBe(2);
       expect(r.stderr).toMatch(/shipped recording not found: recordings\/demo-nmnist\.aedat4 does not exist/);
       mkdirSync(join(fx.dir, 'recordings'), { recursive: true });
       writeFileSync(join(fx.dir, 'recordings', 'demo-nmnist.aedat4'), '');
-      const m = await cliInProcess('serve');
+      const m = await runCliInProcess(['serve']);
       expect(m.code).toBe(2);
       expect(m.stderr).toMatch(
         /shipped models not found: none of models\/nmnist-emulated-ttfs\/model\.json, /,
