@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileNetwork } from '../../src/snn/network.ts';
 import type { NetworkSpec } from '../../src/snn/spec.ts';
+import { expectSameResponseAt } from './long-stream.ts';
 import { randomInput, rng, uniformWeights } from './random-nets.ts';
 
 function convNet(seed: number): NetworkSpec {
@@ -80,19 +81,7 @@ describe('conv2d and pooling', () => {
     expect(once.layers[3].count).toBeGreaterThan(5);
     const net = compileNetwork(uncapped);
     net.reset(0);
-    const shifted = new Float64Array(input.times.length);
-    const indices = Int32Array.from(input.indices);
-    for (const start of [0, 700, 36000]) {
-      for (let k = 0; k < shifted.length; k++) shifted[k] = input.times[k] + start;
-      const before = net.layerSpikes(3).count;
-      net.feed(shifted, indices);
-      net.advance(start + 1);
-      const v = net.layerSpikes(3);
-      expect(v.count - before).toBe(once.layers[3].count);
-      for (let k = before; k < v.count; k++) {
-        expect(Math.abs(v.times[k] - start - once.layers[3].times[k - before])).toBeLessThan(1e-9);
-      }
-    }
+    expectSameResponseAt(net, input, once, 3, [0, 700, 36000]);
   });
 
   it('every layer reports spikes in time order', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InputSpikeError, NetworkSpecError } from '../../src/snn/errors.ts';
 import { compileNetwork } from '../../src/snn/network.ts';
 import type { NetworkSpec } from '../../src/snn/spec.ts';
+import { expectSameResponseAt } from './long-stream.ts';
 import { randomDense, randomInput } from './random-nets.ts';
 
 const tauS = 0.13;
@@ -245,20 +246,7 @@ describe('streaming numerics', () => {
     const once = compileNetwork(uncapped).run(input, { windowEnd: 1 });
     const net = compileNetwork(uncapped);
     net.reset(0);
-    const times = Float64Array.from(input.times);
-    const indices = Int32Array.from(input.indices);
-    const shifted = new Float64Array(times.length);
-    for (const start of [0, 100, 5000, 36000]) {
-      for (let k = 0; k < times.length; k++) shifted[k] = times[k] + start;
-      const before = net.layerSpikes(1).count;
-      net.feed(shifted, indices);
-      net.advance(start + 1);
-      const v = net.layerSpikes(1);
-      expect(v.count - before).toBe(once.layers[1].count);
-      for (let k = before; k < v.count; k++) {
-        expect(Math.abs(v.times[k] - start - once.layers[1].times[k - before])).toBeLessThan(1e-9);
-      }
-    }
+    expectSameResponseAt(net, input, once, 1, [0, 100, 5000, 36000]);
   });
 });
 
