@@ -93,7 +93,7 @@ export class LocalRunner {
     const epochSeed = augment ? deriveSeed(augment.seed, 3000 + epoch) : 0;
     for (let s = 0; s < indices.length; s++) {
       let sample = this.encoder.encode(indices[s]);
-      if (augment && augment.shift > 0) {
+      if (augment) {
         // a draw that depends only on (seed, epoch, sample), whichever thread runs the sample
         const span = 2 * augment.shift + 1;
         const h = deriveSeed(epochSeed, indices[s]);

@@ -42,8 +42,9 @@ export interface TrainConfig {
   /** The same for silent hidden neurons (0 = off, as in BATS). */
   readonly hiddenBump: number;
   /**
-   * Training images only: shift each image by up to ±N pixels in x and y (uniform, drawn anew per
-   * sample and epoch from the seed; 0 = off). Validation and test images are never shifted.
+   * Shift each training sample's input spikes by up to ±N cells in x and y (images and event
+   * streams alike; uniform, drawn anew per sample and epoch from the seed; 0 = off). Validation and
+   * test samples are never shifted.
    */
   readonly augmentShift: number;
   readonly seed: number;

@@ -24,8 +24,9 @@ export interface LossSettings {
   readonly silentBump?: number;
   /**
    * The same for hidden neurons: −hiddenBump on every weight from an input spike to a hidden neuron
-   * that stayed silent in the sample. Under Adam a small value matters only where the loss gives no
-   * gradient at all, so it revives dead hidden neurons without undoing sparsity. 0 disables it.
+   * that stayed silent in the sample. Adam scales steps per weight, so even a small value (1e-4)
+   * gives full-size steps where the loss has no gradient at all and revives dead hidden neurons;
+   * larger values (1e-3) keep nearly every neuron firing. 0 disables it.
    */
   readonly hiddenBump?: number;
 }
