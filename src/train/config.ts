@@ -47,6 +47,11 @@ export interface TrainConfig {
    * test samples are never shifted.
    */
   readonly augmentShift: number;
+  /**
+   * Start from the weights of this model directory instead of random ones ('' = random init).
+   * Its layer sizes and input shape must match; neuron parameters come from this config.
+   */
+  readonly initFrom: string;
   readonly seed: number;
   /** Worker threads computing gradients (0 = in the main thread). */
   readonly workers: number;
@@ -114,6 +119,7 @@ export function defaultConfig(method: TrainMethod, dataset: string): TrainConfig
     silentBump: ttfs ? 1 : 0,
     hiddenBump: 0,
     augmentShift: 0,
+    initFrom: '',
     seed: 1,
     workers: 2,
     trainLimit: 0,

@@ -2,7 +2,7 @@
 import type { ModelSpec } from '../model/schema.ts';
 import type { TrainConfig } from './config.ts';
 import type { EvalReport } from './evaluate.ts';
-import type { EpochRecord } from './train.ts';
+import type { EpochRecord, InitialisedFrom } from './train.ts';
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)} %`;
@@ -19,6 +19,11 @@ function trainingExtras(config: TrainConfig): string {
   if (config.hiddenBump > 0) parts.push(`silent-hidden bump ${config.hiddenBump}`);
   if (config.augmentShift > 0) parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
+}
+
+function initialisedFrom(model: ModelSpec): InitialisedFrom | undefined {
+  const init = model.provenance?.initialisedFrom;
+  return init !== null && typeof init === 'object' ? (init as InitialisedFrom) : undefined;
 }
 
 /**
@@ -60,6 +65,7 @@ export function modelCard(
     model.inputShape.reduce((a, b) => a * b, 1),
     ...model.layers.map((l) => (l.type === 'dense' ? l.size : 0)),
   ];
+  const init = initialisedFrom(model);
   const lines = [
     `# ${model.name}`,
     '',
@@ -67,7 +73,15 @@ export function modelCard(
     '',
     '## Reproduce',
     '',
+    ...(init
+      ? [
+          `Trained in two stages: the first command makes the starting weights in \`${init.dir}\`, the`,
+          'second continues from them.',
+          '',
+        ]
+      : []),
     '```sh',
+    ...(init ? [init.command ?? `# ${init.dir} records no command`] : []),
     command,
     `npx spikestream eval --model models/${model.name} --dataset ${config.dataset} --split test --json`,
     '```',
@@ -80,6 +94,9 @@ export function modelCard(
     `- Data: ${config.dataset} (${model.provenance?.data ?? ''}).`,
     `- Method: ${config.method === 'ttfs' ? `time-to-first-spike (one spike per neuron, softmax cross-entropy on first-spike times, τ_L = ${config.tauLoss})` : `relaxed multi-spike (spike-count loss, targets ${config.targetTrue}/${config.targetFalse}, spike caps ${config.maxSpikes.join('/')})`}, exact gradients through spike times (BATS), Adam.`,
     `- Architecture: ${sizes.join('-')}, CuBa LIF, τ_s = ${config.tauS}, τ_m = ${2 * config.tauS}, thresholds ${config.thresholds.join('/')}, window ${config.window} model time units (1 unit = ${model.timeUnitUs} µs).`,
+    ...(init
+      ? [`- Starting weights: those of \`${init.dir}\` (model "${init.name}"), not random ones.`]
+      : []),
     `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}${trainingExtras(config)}; best validation accuracy ${pct(history[bestEpoch - 1]?.validationAccuracy ?? Number.NaN)} at epoch ${bestEpoch}.`,
     '',
     '## Test figures',

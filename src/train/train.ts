@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deriveSeed, Prng } from '../emulation/prng.ts';
+import { loadModel } from '../model/loader.ts';
 import { saveModel } from '../model/saver.ts';
 import { inputMappingShape } from '../model/input-mapping.ts';
 import type { ModelSpec } from '../model/schema.ts';
@@ -60,6 +61,14 @@ interface CheckpointState {
   readonly bestValidationAccuracy: number;
   readonly lr: number;
   readonly adamSteps: number[];
+  /** The configuration that wrote it, less what may change between sittings (absent in older checkpoints). */
+  readonly config?: string;
+}
+
+/** The settings a resumed run must share with the run that wrote the checkpoint. */
+function resumableConfig(cfg: TrainConfig): string {
+  const { epochs: _epochs, workers: _workers, ...rest } = cfg;
+  return JSON.stringify(rest);
 }
 
 function sharedWeights(size: number, inputSize: number, range: readonly [number, number], rng: Prng) {
@@ -96,6 +105,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     inputSize: sizes[l],
     neuron: { tauS: cfg.tauS, threshold: cfg.thresholds[l], maxSpikes: cfg.maxSpikes[l] },
   }));
+  // drawn even when replaced below, so the generator's later draws do not depend on initFrom
+  const initialisedFrom = cfg.initFrom
+    ? copyInitialWeights(cfg.initFrom, sizes, inputShape, layers)
+    : undefined;
   const optimisers = layers.map((l) => new Adam(l.w.length, { lr: cfg.lr }));
 
   const checkpointDir = join(options.out, 'checkpoint');
@@ -108,6 +121,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const bestWeights = layers.map((l) => new Float32Array(l.w.length));
   if (options.resume && existsSync(join(checkpointDir, 'state.json'))) {
     const state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
+    if (state.config !== undefined && state.config !== resumableConfig(cfg))
+      throw new UsageError(
+        `${join(checkpointDir, 'state.json')}: the checkpoint was written by a run with other settings ` +
+          `(${state.config}); resume with the same options (only --epochs and --workers may change)`,
+      );
     const weights = readFileSync(join(checkpointDir, 'weights.f32'));
     const best = readFileSync(join(checkpointDir, 'best.f32'));
     const moments = readFileSync(join(checkpointDir, 'adam.f64'));
@@ -238,6 +256,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         bestValidationAccuracy: bestAcc,
         lr,
         adamSteps: optimisers.map((o) => o.step),
+        config: resumableConfig(cfg),
       });
       options.onEpoch?.(record);
     }
@@ -272,11 +291,53 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       method: cfg.method,
       bestEpoch,
       config: JSON.parse(JSON.stringify(cfg)) as Record<string, unknown>,
+      ...(initialisedFrom ? { initialisedFrom } : {}),
     },
     metrics: { validationAccuracy: bestAcc, epochs: history.length },
   };
   saveModel(options.out, model);
   return { model, history, bestEpoch };
+}
+
+/** What a warm-started model records about the model it started from. */
+export interface InitialisedFrom {
+  readonly dir: string;
+  readonly name: string;
+  /** The command that made the starting model, from its provenance. */
+  readonly command: string | null;
+}
+
+/**
+ * Overwrites the fresh weights with those of the model in `dir`, after checking that it is a dense
+ * network of the same sizes on the same input shape.
+ */
+function copyInitialWeights(
+  dir: string,
+  sizes: readonly number[],
+  inputShape: readonly number[],
+  layers: readonly { w: Float32Array }[],
+): InitialisedFrom {
+  const source = loadModel(dir);
+  const where = `initFrom ${join(dir, 'model.json')}`;
+  if (source.inputShape.join('×') !== inputShape.join('×'))
+    throw new UsageError(
+      `${where}: input shape ${source.inputShape.join('×')} does not match this data set's ${inputShape.join('×')}`,
+    );
+  const sourceSizes = [sizes[0]];
+  for (const [l, layer] of source.layers.entries()) {
+    if (layer.type !== 'dense')
+      throw new UsageError(
+        `${where}: layer ${layer.name ?? l + 1} is ${layer.type}; the trainer builds dense networks`,
+      );
+    sourceSizes.push(layer.size);
+  }
+  if (sourceSizes.join('-') !== sizes.join('-'))
+    throw new UsageError(`${where}: architecture ${sourceSizes.join('-')} does not match ${sizes.join('-')}`);
+  source.layers.forEach((layer, l) => {
+    if (layer.type === 'dense') layers[l].w.set(layer.weights);
+  });
+  const command = source.provenance?.command;
+  return { dir, name: source.name, command: typeof command === 'string' ? command : null };
 }
 
 function writeCheckpoint(

@@ -6,6 +6,7 @@ import { loadYinYang } from '../../src/datasets/yinyang.ts';
 import { loadModel } from '../../src/model/loader.ts';
 import { defaultConfig, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { evaluate } from '../../src/train/evaluate.ts';
+import { modelCard } from '../../src/train/model-card.ts';
 import { train } from '../../src/train/train.ts';
 
 const dirs: string[] = [];
@@ -95,6 +96,47 @@ describe('train', () => {
     await expect(train({ config: quick({ augmentShift: 1 }), out: tmp(), progress: false })).rejects.toThrow(
       /augmentShift.*1×4/,
     );
+  });
+
+  it('starts from the weights of another model and records the command that made them', async () => {
+    const first = tmp();
+    await train({ config: quick({ epochs: 2 }), out: first, command: 'train stage one', progress: false });
+    const firstWeights = new Float32Array(new Uint8Array(weightsOf(first)).buffer);
+    const maxDiff = (dir: string) => {
+      const w = new Float32Array(new Uint8Array(weightsOf(dir)).buffer);
+      let d = 0;
+      for (let i = 0; i < w.length; i++) d = Math.max(d, Math.abs(w[i] - firstWeights[i]));
+      return d;
+    };
+    // a learning rate too small to move the weights shows what the run started from; the cold run
+    // starts from the same seed as the first, so it differs from it only by what training moved
+    const still = { lr: 1e-9, epochs: 1 };
+    const warm = tmp();
+    const cfg = quick({ ...still, initFrom: first });
+    const r = await train({ config: cfg, out: warm, command: 'train stage two', progress: false });
+    const cold = tmp();
+    await train({ config: quick(still), out: cold, progress: false });
+    expect(maxDiff(warm)).toBeLessThan(1e-5);
+    expect(maxDiff(cold)).toBeGreaterThan(0.01);
+    expect(r.model.provenance?.initialisedFrom).toEqual({
+      dir: first,
+      name: loadModel(first).name,
+      command: 'train stage one',
+    });
+    const val = loadYinYang({ split: 'validation', size: 200, seed: 41 });
+    const card = modelCard(r.model, cfg, evaluate(r.model, val), r.history, r.bestEpoch, 'train stage two');
+    expect(card.indexOf('train stage one')).toBeGreaterThan(0);
+    expect(card.indexOf('train stage one')).toBeLessThan(card.indexOf('train stage two'));
+
+    const other = train({ config: quick({ hidden: [20], initFrom: first }), out: tmp(), progress: false });
+    await expect(other).rejects.toThrow(/model\.json: architecture 4-30-3 does not match 4-20-3/);
+  });
+
+  it('refuses to resume a checkpoint written with other settings', async () => {
+    const out = tmp();
+    await train({ config: quick({ epochs: 1 }), out, progress: false });
+    const changed = train({ config: quick({ epochs: 2, lr: 0.001 }), out, resume: true, progress: false });
+    await expect(changed).rejects.toThrow(/checkpoint was written by a run with other settings/);
   });
 
   it('rejects bad configurations naming the field', () => {

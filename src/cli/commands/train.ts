@@ -48,6 +48,8 @@ options:
   --seed N                --workers N (default 2; 0 = main thread)
   --train-limit N         --validation-limit N  use fewer samples (quick runs)
   --validation-fraction X share of the training file held out (IDX data sets)
+  --init-from DIR         start from the weights of the model in DIR (same sizes and input)
+                          instead of random ones; the card records DIR's own command
   --resume                continue from DIR/checkpoint
   --no-test               skip the final test evaluation
   --json                  print the final report as JSON`;
@@ -99,6 +101,7 @@ export const command: CliCommand = {
         'train-limit': { type: 'string' },
         'validation-limit': { type: 'string' },
         'validation-fraction': { type: 'string' },
+        'init-from': { type: 'string' },
         resume: { type: 'boolean' },
         'no-test': { type: 'boolean' },
         json: { type: 'boolean' },
@@ -159,6 +162,7 @@ export const command: CliCommand = {
       silentBump: numberOpt(values.bump, 'bump') ?? base.silentBump,
       hiddenBump: numberOpt(values['hidden-bump'], 'hidden-bump') ?? base.hiddenBump,
       augmentShift: numberOpt(values['augment-shift'], 'augment-shift') ?? base.augmentShift,
+      initFrom: values['init-from'] ?? base.initFrom,
       seed: numberOpt(values.seed, 'seed') ?? base.seed,
       workers: numberOpt(values.workers, 'workers') ?? base.workers,
       trainLimit: numberOpt(values['train-limit'], 'train-limit') ?? base.trainLimit,
