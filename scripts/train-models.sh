@@ -22,7 +22,7 @@ run yinyang-ttfs --method ttfs --dataset yinyang --thresholds 0.1,0.5 --input-wi
 run yinyang-relaxed --method relaxed --dataset yinyang-bias --arch 300 --thresholds 0.2,0.2 --init=0:2,-2:2 --max-spikes 5,30 --targets 20,3 --bump 1 --input-window 0.6 --window 0.75 --lr-decay 0.8 --lr-decay-every 30 --epochs 300 --workers 0
 run mnist-relaxed --method relaxed --dataset mnist --augment-shift 1 --lr-decay 0.7 --lr-decay-every 10 --epochs 30
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.003 --augment-shift 1 --hidden-bump 0.0001 --epochs 60
-run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 400 --bump 1 --lr-decay 0.7 --lr-decay-every 8 --epochs 24
+run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 400 --bump 1 --augment-shift 1 --lr-decay 0.7 --lr-decay-every 8 --epochs 30
 run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 400 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.002 --tau-loss 0.02 --hidden-bump 0.0001 --epochs 8
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 16 --validation-limit 2000
 run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.002 --hidden-bump 0.0001 --epochs 20 --validation-limit 2000
