@@ -18,7 +18,7 @@ run() {
 }
 
 ONLY="${*:-}"
-run yinyang-ttfs --method ttfs --dataset yinyang --thresholds 0.1,0.5 --input-window 0.4 --lr 0.001 --lr-decay 0.7 --lr-decay-every 10 --tau-loss 0.005 --epochs 60 --workers 0
+run yinyang-ttfs --method ttfs --dataset yinyang-bias --arch 300 --thresholds 0.1,0.5 --input-window 0.4 --lr 0.001 --lr-decay 0.8 --lr-decay-every 15 --tau-loss 0.005 --epochs 100 --workers 0
 run yinyang-relaxed --method relaxed --dataset yinyang-bias --arch 300 --thresholds 0.2,0.2 --init=0:2,-2:2 --max-spikes 5,30 --targets 20,3 --bump 1 --input-window 0.6 --window 0.75 --lr-decay 0.8 --lr-decay-every 30 --epochs 300 --workers 0
 run mnist-relaxed --method relaxed --dataset mnist --augment-shift 1 --lr-decay 0.7 --lr-decay-every 10 --epochs 30
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.003 --augment-shift 1 --hidden-bump 0.0001 --epochs 60
