@@ -3,7 +3,8 @@
 # card. Usage: scripts/train-models.sh [NAME...] (default: all). Logs go to models/NAME/train.log.
 # Each run is deterministic given its seed, with any number of workers; a run continued with
 # --resume ends with exactly the weights of the straight run (the Fashion-MNIST models were made
-# that way, in two sittings). Epochs are limited by what a 2-core machine could do in a working
+# that way, in two sittings). Two lines for one model are two stages, run in order: the second
+# starts from the first one's weights (--init-from). Epochs are limited by what a 2-core machine could do in a working
 # session (see each model card for the figures the run reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -23,6 +24,8 @@ run yinyang-relaxed --method relaxed --dataset yinyang-bias --arch 300 --thresho
 run mnist-relaxed --method relaxed --dataset mnist --augment-shift 1 --lr-decay 0.7 --lr-decay-every 10 --epochs 30
 run mnist-ttfs --method ttfs --dataset mnist --lr 0.003 --augment-shift 1 --hidden-bump 0.0001 --epochs 60
 run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 400 --bump 1 --augment-shift 1 --lr-decay 0.7 --lr-decay-every 8 --epochs 30
+run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 400 --bump 1 --augment-shift 1 --lr 0.0015 --lr-decay 0.7 --lr-decay-every 10 --epochs 40 --init-from models/nmnist-emulated-relaxed
 run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 400 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.002 --tau-loss 0.02 --hidden-bump 0.0001 --epochs 8
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 16 --validation-limit 2000
+run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.0005 --augment-shift 1 --epochs 40 --validation-limit 2000 --init-from models/fashion-mnist-relaxed
 run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.002 --hidden-bump 0.0001 --epochs 20 --validation-limit 2000

@@ -86,7 +86,7 @@ export function modelCard(
     `npx spikestream eval --model models/${model.name} --dataset ${config.dataset} --split test --json`,
     '```',
     '',
-    'The figures below were printed by the second command (the test split is evaluated once, after',
+    'The figures below were printed by the last command (the test split is evaluated once, after',
     'model selection on the validation split).',
     '',
     '## Data and method',
