@@ -120,7 +120,12 @@ for (const pair of PAIRS) {
       ...m.layers.map((l) => (l.type === 'dense' ? l.size : '?')),
     ].join('-'),
   );
-  row('epochs trained', (_r, m) => String(m.metrics?.epochs ?? '?'));
+  const secondStage = (m: ModelSpec): boolean => m.provenance?.initialisedFrom !== undefined;
+  row('epochs trained', (_r, m) =>
+    secondStage(m)
+      ? `${m.metrics?.epochs ?? '?'} after a first stage (model card)`
+      : String(m.metrics?.epochs ?? '?'),
+  );
   row(`test accuracy (${testCount} samples)`, (r) => pct(r.accuracy));
   row('input spikes / sample', (r) => r.inputSpikesPerSample.toFixed(1));
   row('spikes / sample (per layer)', (r) => r.spikesPerSample.map((v) => v.toFixed(1)).join(' / '));
@@ -150,6 +155,11 @@ for (const pair of PAIRS) {
     }),
   );
   lines.push(`![convergence](figures/${convFile})`, '');
+  for (const n of have.filter((n) => secondStage(models.get(n) as ModelSpec)))
+    lines.push(
+      `\`${n}\` is a second stage: its curve starts from the first stage's weights, not from random ones.`,
+      '',
+    );
   // robustness
   for (const sweep of sweeps(models.get(have[0])!)) {
     const series: Series[] = [];
