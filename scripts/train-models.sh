@@ -15,7 +15,10 @@ run() {
   if [ -n "${ONLY:-}" ] && [[ " $ONLY " != *" $name "* ]]; then return 0; fi
   mkdir -p "models/$name"
   echo "== $name: spikestream train $*" >&2
-  st train "$@" --out "models/$name" 2>&1 | tee "models/$name/train.log"
+  # a second stage (--init-from) appends to the first stage's console log instead of replacing it
+  local append=()
+  [[ " $* " == *" --init-from "* ]] && append=(-a)
+  st train "$@" --out "models/$name" 2>&1 | tee "${append[@]}" "models/$name/train.log"
 }
 
 ONLY="${*:-}"
