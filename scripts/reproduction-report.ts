@@ -17,7 +17,7 @@ import type { ModelSpec } from '../src/model/schema.ts';
 import { loadDataset, trainedDataset } from '../src/train/data.ts';
 import { type EvalReport, evaluate, type Perturbation } from '../src/train/evaluate.ts';
 import { lineChart, type Series } from '../src/train/plot.ts';
-import type { EpochRecord } from '../src/train/train.ts';
+import { type EpochRecord, initialisedFrom } from '../src/train/train.ts';
 
 /**
  * Model pairs by data set; each model is evaluated on the data set its provenance names (Yin-Yang
@@ -120,9 +120,8 @@ for (const pair of PAIRS) {
       ...m.layers.map((l) => (l.type === 'dense' ? l.size : '?')),
     ].join('-'),
   );
-  const secondStage = (m: ModelSpec): boolean => m.provenance?.initialisedFrom !== undefined;
   row('epochs trained', (_r, m) =>
-    secondStage(m)
+    initialisedFrom(m)
       ? `${m.metrics?.epochs ?? '?'} after a first stage (model card)`
       : String(m.metrics?.epochs ?? '?'),
   );
@@ -155,7 +154,7 @@ for (const pair of PAIRS) {
     }),
   );
   lines.push(`![convergence](figures/${convFile})`, '');
-  for (const n of have.filter((n) => secondStage(models.get(n) as ModelSpec)))
+  for (const n of have.filter((n) => initialisedFrom(models.get(n)!)))
     lines.push(
       `\`${n}\` is a second stage: its curve starts from the first stage's weights, not from random ones.`,
       '',

@@ -4,8 +4,8 @@
 # Each run is deterministic given its seed, with any number of workers; a run continued with
 # --resume ends with exactly the weights of the straight run (the Fashion-MNIST models were made
 # that way, in two sittings). Two lines for one model are two stages, run in order: the second
-# starts from the first one's weights (--init-from). Epochs are limited by what a 2-core machine could do in a working
-# session (see each model card for the figures the run reached).
+# starts from the first one's weights (--init-from). Epochs are limited by what a 2-core machine
+# could do in a working session (see each model card for the figures the run reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 st() { node bin/spikestream.mjs "$@"; }

@@ -2,7 +2,7 @@
 import type { ModelSpec } from '../model/schema.ts';
 import type { TrainConfig } from './config.ts';
 import type { EvalReport } from './evaluate.ts';
-import type { EpochRecord, InitialisedFrom } from './train.ts';
+import { type EpochRecord, initialisedFrom } from './train.ts';
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)} %`;
@@ -19,11 +19,6 @@ function trainingExtras(config: TrainConfig): string {
   if (config.hiddenBump > 0) parts.push(`silent-hidden bump ${config.hiddenBump}`);
   if (config.augmentShift > 0) parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
-}
-
-function initialisedFrom(model: ModelSpec): InitialisedFrom | undefined {
-  const init = model.provenance?.initialisedFrom;
-  return init !== null && typeof init === 'object' ? (init as InitialisedFrom) : undefined;
 }
 
 /**

@@ -105,7 +105,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     inputSize: sizes[l],
     neuron: { tauS: cfg.tauS, threshold: cfg.thresholds[l], maxSpikes: cfg.maxSpikes[l] },
   }));
-  // drawn even when replaced below, so the generator's later draws do not depend on initFrom
+  // the random weights above are drawn even when replaced, so later draws do not depend on initFrom
   const initialisedFrom = cfg.initFrom
     ? copyInitialWeights(cfg.initFrom, sizes, inputShape, layers)
     : undefined;
@@ -307,6 +307,12 @@ export interface InitialisedFrom {
   readonly command: string | null;
 }
 
+/** The model a warm-started model started from, as its provenance records it (else undefined). */
+export function initialisedFrom(model: ModelSpec): InitialisedFrom | undefined {
+  const init = model.provenance?.initialisedFrom;
+  return init !== null && typeof init === 'object' ? (init as InitialisedFrom) : undefined;
+}
+
 /**
  * Overwrites the fresh weights with those of the model in `dir`, after checking that it is a dense
  * network of the same sizes on the same input shape.
@@ -323,19 +329,18 @@ function copyInitialWeights(
     throw new UsageError(
       `${where}: input shape ${source.inputShape.join('×')} does not match this data set's ${inputShape.join('×')}`,
     );
-  const sourceSizes = [sizes[0]];
+  const dense: DenseLayerSpec[] = [];
   for (const [l, layer] of source.layers.entries()) {
     if (layer.type !== 'dense')
       throw new UsageError(
         `${where}: layer ${layer.name ?? l + 1} is ${layer.type}; the trainer builds dense networks`,
       );
-    sourceSizes.push(layer.size);
+    dense.push(layer);
   }
+  const sourceSizes = [sizes[0], ...dense.map((layer) => layer.size)];
   if (sourceSizes.join('-') !== sizes.join('-'))
     throw new UsageError(`${where}: architecture ${sourceSizes.join('-')} does not match ${sizes.join('-')}`);
-  source.layers.forEach((layer, l) => {
-    if (layer.type === 'dense') layers[l].w.set(layer.weights);
-  });
+  for (const [l, layer] of dense.entries()) layers[l].w.set(layer.weights);
   const command = source.provenance?.command;
   return { dir, name: source.name, command: typeof command === 'string' ? command : null };
 }
