@@ -42,6 +42,17 @@ function pct(v: number): string {
 function f3(v: number): string {
   return Number.isFinite(v) ? v.toPrecision(3) : 'n/a';
 }
+/** Epochs per training stage, earliest first ("16 + 40"). */
+function epochsTrained(model: ModelSpec): string {
+  const own = String(model.metrics?.epochs ?? '?');
+  const stages = initialisedFrom(model)?.stages;
+  if (!stages) return own;
+  // models trained before stages were recorded do not know their earlier stages' epochs
+  if (stages.some((stage) => stage.epochs === null))
+    return `${own} after ${stages.length === 1 ? 'a first stage' : `${stages.length} earlier stages`} (model card)`;
+  return [...stages.map((stage) => String(stage.epochs)), own].join(' + ');
+}
+
 function history(name: string): EpochRecord[] {
   const p = join('models', name, 'train-log.jsonl');
   if (!existsSync(p)) return [];
@@ -120,11 +131,7 @@ for (const pair of PAIRS) {
       ...m.layers.map((l) => (l.type === 'dense' ? l.size : '?')),
     ].join('-'),
   );
-  row('epochs trained', (_r, m) =>
-    initialisedFrom(m)
-      ? `${m.metrics?.epochs ?? '?'} after a first stage (model card)`
-      : String(m.metrics?.epochs ?? '?'),
-  );
+  row('epochs trained', (_r, m) => epochsTrained(m));
   row(`test accuracy (${testCount} samples)`, (r) => pct(r.accuracy));
   row('input spikes / sample', (r) => r.inputSpikesPerSample.toFixed(1));
   row('spikes / sample (per layer)', (r) => r.spikesPerSample.map((v) => v.toFixed(1)).join(' / '));
@@ -156,7 +163,7 @@ for (const pair of PAIRS) {
   lines.push(`![convergence](figures/${convFile})`, '');
   for (const n of have.filter((n) => initialisedFrom(models.get(n)!)))
     lines.push(
-      `\`${n}\` is a second stage: its curve starts from the first stage's weights, not from random ones.`,
+      `\`${n}\` was trained in stages: its curve is the last stage's, which starts from the earlier stages' weights, not from random ones.`,
       '',
     );
   // robustness

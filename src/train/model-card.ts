@@ -70,13 +70,13 @@ export function modelCard(
     '',
     ...(init
       ? [
-          `Trained in two stages: the first command makes the starting weights in \`${init.dir}\`, the`,
-          'second continues from them.',
+          `Trained in ${init.stages.length + 1} stages: the earlier ${init.stages.length === 1 ? 'command makes' : 'commands, run in order, make'} the starting weights in`,
+          `\`${init.dir}\`; the last continues from them.`,
           '',
         ]
       : []),
     '```sh',
-    ...(init ? [init.command ?? `# ${init.dir} records no command`] : []),
+    ...(init?.stages.map((stage) => stage.command ?? `# a stage of ${init.dir} recorded no command`) ?? []),
     command,
     `npx spikestream eval --model models/${model.name} --dataset ${config.dataset} --split test --json`,
     '```',

@@ -299,18 +299,40 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   return { model, history, bestEpoch };
 }
 
+/** One training run in the history of a warm-started model. */
+export interface TrainingStage {
+  /** The command of that run, as its model recorded it (null if it recorded none). */
+  readonly command: string | null;
+  /** Epochs that run trained (null if not recorded). */
+  readonly epochs: number | null;
+}
+
 /** What a warm-started model records about the model it started from. */
 export interface InitialisedFrom {
   readonly dir: string;
   readonly name: string;
-  /** The command that made the starting model, from its provenance. */
-  readonly command: string | null;
+  /**
+   * The runs that made the starting model, earliest first: its own earlier stages, then the run
+   * that wrote it. Running their commands in order, then this model's, reproduces this model.
+   */
+  readonly stages: readonly TrainingStage[];
 }
 
 /** The model a warm-started model started from, as its provenance records it (else undefined). */
 export function initialisedFrom(model: ModelSpec): InitialisedFrom | undefined {
   const init = model.provenance?.initialisedFrom;
-  return init !== null && typeof init === 'object' ? (init as InitialisedFrom) : undefined;
+  if (init === null || typeof init !== 'object') return undefined;
+  const record = init as Partial<InitialisedFrom> & { command?: string | null };
+  if (Array.isArray(record.stages)) return record as InitialisedFrom;
+  // models trained before stages were recorded name only the run that wrote the starting model;
+  // a run trains every epoch its command asks for, so the command tells its epochs
+  const command = record.command ?? null;
+  const epochs = command?.match(/--epochs[ =](\d+)/)?.[1];
+  return {
+    dir: String(record.dir),
+    name: String(record.name),
+    stages: [{ command, epochs: epochs === undefined ? null : Number(epochs) }],
+  };
 }
 
 /**
@@ -342,7 +364,13 @@ function copyInitialWeights(
     throw new UsageError(`${where}: architecture ${sourceSizes.join('-')} does not match ${sizes.join('-')}`);
   for (const [l, layer] of dense.entries()) layers[l].w.set(layer.weights);
   const command = source.provenance?.command;
-  return { dir, name: source.name, command: typeof command === 'string' ? command : null };
+  const epochs = source.metrics?.epochs;
+  const lastStage: TrainingStage = {
+    command: typeof command === 'string' ? command : null,
+    epochs: typeof epochs === 'number' ? epochs : null,
+  };
+  const earlier = initialisedFrom(source)?.stages ?? [];
+  return { dir, name: source.name, stages: [...earlier, lastStage] };
 }
 
 function writeCheckpoint(

@@ -7,7 +7,7 @@ import { loadModel } from '../../src/model/loader.ts';
 import { defaultConfig, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { evaluate } from '../../src/train/evaluate.ts';
 import { modelCard } from '../../src/train/model-card.ts';
-import { train } from '../../src/train/train.ts';
+import { initialisedFrom, train } from '../../src/train/train.ts';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -121,15 +121,58 @@ describe('train', () => {
     expect(r.model.provenance?.initialisedFrom).toEqual({
       dir: first,
       name: loadModel(first).name,
-      command: 'train stage one',
+      stages: [{ command: 'train stage one', epochs: 2 }],
     });
     const val = loadYinYang({ split: 'validation', size: 200, seed: 41 });
     const card = modelCard(r.model, cfg, evaluate(r.model, val), r.history, r.bestEpoch, 'train stage two');
     expect(card.indexOf('train stage one')).toBeGreaterThan(0);
     expect(card.indexOf('train stage one')).toBeLessThan(card.indexOf('train stage two'));
 
+    // a third stage records the whole chain, so its card lists every command in order
+    const third = tmp();
+    const r3 = await train({
+      config: quick({ ...still, initFrom: warm }),
+      out: third,
+      command: 'train stage three',
+      progress: false,
+    });
+    expect(initialisedFrom(r3.model)?.stages).toEqual([
+      { command: 'train stage one', epochs: 2 },
+      { command: 'train stage two', epochs: 1 },
+    ]);
+    const card3 = modelCard(
+      r3.model,
+      cfg,
+      evaluate(r3.model, val),
+      r3.history,
+      r3.bestEpoch,
+      'train stage three',
+    );
+    const order = ['train stage one', 'train stage two', 'train stage three'].map((c) => card3.indexOf(c));
+    expect(order[0]).toBeGreaterThan(0);
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(card3).toContain('Trained in 3 stages');
+
     const other = train({ config: quick({ hidden: [20], initFrom: first }), out: tmp(), progress: false });
     await expect(other).rejects.toThrow(/model\.json: architecture 4-30-3 does not match 4-20-3/);
+  });
+
+  it('reads the starting model of a model trained before stages were recorded', async () => {
+    const out = tmp();
+    const { model } = await train({ config: quick({ epochs: 1 }), out, progress: false });
+    const older = {
+      ...model,
+      provenance: {
+        ...model.provenance,
+        initialisedFrom: { dir: 'models/a', name: 'a', command: 'train a --epochs 16' },
+      },
+    };
+    expect(initialisedFrom(older)).toEqual({
+      dir: 'models/a',
+      name: 'a',
+      stages: [{ command: 'train a --epochs 16', epochs: 16 }],
+    });
+    expect(initialisedFrom(model)).toBeUndefined();
   });
 
   it('refuses to resume a checkpoint written with other settings', async () => {
