@@ -48,6 +48,11 @@ export interface TrainConfig {
    */
   readonly augmentShift: number;
   /**
+   * From this epoch on, also keep the mean of the weights at the end of each epoch (stochastic
+   * weight averaging) and select it when it scores best on validation (0 = off).
+   */
+  readonly averageFrom: number;
+  /**
    * Start from the weights of this model directory instead of random ones ('' = random init).
    * Its layer sizes and input shape must match; neuron parameters come from this config.
    */
@@ -119,6 +124,7 @@ export function defaultConfig(method: TrainMethod, dataset: string): TrainConfig
     silentBump: ttfs ? 1 : 0,
     hiddenBump: 0,
     augmentShift: 0,
+    averageFrom: 0,
     initFrom: '',
     seed: 1,
     workers: 2,
@@ -181,6 +187,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.silentBump >= 0)) throw new UsageError(`"silentBump" must be ≥ 0, got ${c.silentBump}`);
   if (!(c.hiddenBump >= 0)) throw new UsageError(`"hiddenBump" must be ≥ 0, got ${c.hiddenBump}`);
   nonNegInt('augmentShift', c.augmentShift);
+  nonNegInt('averageFrom', c.averageFrom);
   nonNegInt('seed', c.seed);
   nonNegInt('workers', c.workers);
   nonNegInt('trainLimit', c.trainLimit);

@@ -2,7 +2,7 @@
 import type { ModelSpec } from '../model/schema.ts';
 import type { TrainConfig } from './config.ts';
 import type { EvalReport } from './evaluate.ts';
-import { type EpochRecord, initialisedFrom } from './train.ts';
+import { averageSelected, type EpochRecord, initialisedFrom } from './train.ts';
 
 function pct(v: number): string {
   return `${(100 * v).toFixed(2)} %`;
@@ -13,11 +13,17 @@ function num(v: number, digits = 3): string {
 }
 
 /** The trainer's additions to BATS, when on: silent-neuron bumps and input shifts. */
+function selectedAccuracy(record: EpochRecord | undefined): string {
+  if (!record) return pct(Number.NaN);
+  return pct(averageSelected(record) ? record.averageValidationAccuracy! : record.validationAccuracy);
+}
+
 function trainingExtras(config: TrainConfig): string {
   const parts: string[] = [];
   if (config.silentBump > 0) parts.push(`silent-output bump ${config.silentBump}`);
   if (config.hiddenBump > 0) parts.push(`silent-hidden bump ${config.hiddenBump}`);
   if (config.augmentShift > 0) parts.push(`training inputs shifted by up to ±${config.augmentShift} px`);
+  if (config.averageFrom > 0) parts.push(`weights averaged over the epochs from ${config.averageFrom} on`);
   return parts.length > 0 ? `, ${parts.join(', ')}` : '';
 }
 
@@ -92,7 +98,7 @@ export function modelCard(
     ...(init
       ? [`- Starting weights: those of \`${init.dir}\` (model "${init.name}"), not random ones.`]
       : []),
-    `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}${trainingExtras(config)}; best validation accuracy ${pct(history[bestEpoch - 1]?.validationAccuracy ?? Number.NaN)} at epoch ${bestEpoch}.`,
+    `- Training: ${history.length} epochs, batch ${config.batchSize}, lr ${config.lr}${config.lrDecay !== 1 ? ` ×${config.lrDecay} every ${config.lrDecayEvery} epochs (min ${config.lrMin})` : ''}, init U(${config.init.map(([a, b]) => `${a},${b}`).join(' | ')}), seed ${config.seed}${trainingExtras(config)}; best validation accuracy ${selectedAccuracy(history[bestEpoch - 1])} at epoch ${bestEpoch}${averageSelected(history[bestEpoch - 1]) ? ` (the mean of the weights after epochs ${config.averageFrom}–${bestEpoch})` : ''}.`,
     '',
     '## Test figures',
     '',

@@ -31,6 +31,17 @@ export interface EpochRecord {
   readonly spikesPerSample: readonly number[];
   /** Share of validation samples whose label output never spiked. */
   readonly labelSilentShare: number;
+  /**
+   * With weight averaging (`averageFrom`), the validation accuracy of the mean of the weights
+   * after epochs averageFrom…epoch; the model keeps the mean when it beats every earlier choice.
+   */
+  readonly averageValidationAccuracy?: number;
+}
+
+/** Whether the model selected at this epoch is the weight average rather than the epoch's weights. */
+export function averageSelected(record: EpochRecord | undefined): boolean {
+  const avg = record?.averageValidationAccuracy;
+  return avg !== undefined && avg > record!.validationAccuracy;
 }
 
 export interface TrainOptions {
@@ -61,6 +72,8 @@ interface CheckpointState {
   readonly bestValidationAccuracy: number;
   readonly lr: number;
   readonly adamSteps: number[];
+  /** Epochs summed in checkpoint/average.f64 (weight averaging; absent when off). */
+  readonly averagedEpochs?: number;
   /** The configuration that wrote it, less what may change between sittings (absent in older checkpoints). */
   readonly config?: string;
 }
@@ -119,6 +132,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let lr = cfg.lr;
   const history: EpochRecord[] = [];
   const bestWeights = layers.map((l) => new Float32Array(l.w.length));
+  // weight averaging: running sums in float64 so the mean does not depend on rounding order
+  const averaging = cfg.averageFrom > 0;
+  const weightSums = averaging ? layers.map((l) => new Float64Array(l.w.length)) : [];
+  const heldWeights = averaging ? layers.map((l) => new Float32Array(l.w.length)) : [];
+  let averagedEpochs = 0;
   if (options.resume && existsSync(join(checkpointDir, 'state.json'))) {
     const state = JSON.parse(readFileSync(join(checkpointDir, 'state.json'), 'utf8')) as CheckpointState;
     if (state.config !== undefined && state.config !== resumableConfig(cfg))
@@ -149,6 +167,15 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       );
       mo += 8 * n;
       optimisers[l].step = state.adamSteps[l];
+    }
+    if (averaging) {
+      averagedEpochs = state.averagedEpochs ?? 0;
+      const sums = readFileSync(join(checkpointDir, 'average.f64'));
+      let so = 0;
+      for (const s of weightSums) {
+        s.set(new Float64Array(sums.buffer.slice(sums.byteOffset + so, sums.byteOffset + so + 8 * s.length)));
+        so += 8 * s.length;
+      }
     }
     startEpoch = state.epoch + 1;
     bestEpoch = state.bestEpoch;
@@ -231,6 +258,22 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       progress.done();
       const trainSeconds = (performance.now() - t0) / 1000;
       const val: BatchStats = await validator.run(valIndices, false);
+      let averageAccuracy: number | undefined;
+      if (averaging && epoch >= cfg.averageFrom) {
+        averagedEpochs++;
+        // the validator reads the shared weights: lend it the mean, then put the epoch's back
+        for (let l = 0; l < layers.length; l++) {
+          const w = layers[l].w;
+          const sum = weightSums[l];
+          heldWeights[l].set(w);
+          for (let i = 0; i < w.length; i++) {
+            sum[i] += w[i];
+            w[i] = sum[i] / averagedEpochs;
+          }
+        }
+        const avg = await validator.run(valIndices, false);
+        averageAccuracy = avg.correct / avg.samples;
+      }
       const record: EpochRecord = {
         epoch,
         lr,
@@ -242,16 +285,27 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         validationAccuracy: val.correct / val.samples,
         spikesPerSample: val.spikes.map((s) => s / val.samples),
         labelSilentShare: val.labelSilent / val.samples,
+        ...(averageAccuracy !== undefined ? { averageValidationAccuracy: averageAccuracy } : {}),
       };
       history.push(record);
       appendFileSync(logPath, `${JSON.stringify(record)}\n`);
       if (record.validationAccuracy > bestAcc) {
         bestAcc = record.validationAccuracy;
         bestEpoch = epoch;
-        for (let l = 0; l < layers.length; l++) bestWeights[l].set(layers[l].w);
+        for (let l = 0; l < layers.length; l++)
+          bestWeights[l].set(averageAccuracy !== undefined ? heldWeights[l] : layers[l].w);
       }
-      writeCheckpoint(checkpointDir, layers, bestWeights, optimisers, {
+      if (averageAccuracy !== undefined) {
+        if (averageAccuracy > bestAcc) {
+          bestAcc = averageAccuracy;
+          bestEpoch = epoch;
+          for (let l = 0; l < layers.length; l++) bestWeights[l].set(layers[l].w);
+        }
+        for (let l = 0; l < layers.length; l++) layers[l].w.set(heldWeights[l]);
+      }
+      writeCheckpoint(checkpointDir, layers, bestWeights, optimisers, weightSums, {
         epoch,
+        ...(averaging ? { averagedEpochs } : {}),
         bestEpoch,
         bestValidationAccuracy: bestAcc,
         lr,
@@ -378,6 +432,7 @@ function writeCheckpoint(
   layers: readonly { w: Float32Array }[],
   best: readonly Float32Array[],
   optimisers: readonly Adam[],
+  weightSums: readonly Float64Array[],
   state: CheckpointState,
 ): void {
   mkdirSync(dir, { recursive: true });
@@ -397,6 +452,7 @@ function writeCheckpoint(
     ['weights.f32', concat(layers.map((l) => l.w))],
     ['best.f32', concat(best)],
     ['adam.f64', concat(optimisers.flatMap((o) => [o.m, o.v]))],
+    ...(weightSums.length > 0 ? [['average.f64', concat(weightSums)] as [string, Uint8Array]] : []),
     ['state.json', `${JSON.stringify(state)}\n`],
   ];
   for (const [f, data] of files) {

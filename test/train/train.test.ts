@@ -4,10 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadYinYang } from '../../src/datasets/yinyang.ts';
 import { loadModel } from '../../src/model/loader.ts';
+import type { ModelSpec } from '../../src/model/schema.ts';
 import { defaultConfig, validateConfig, type TrainConfig } from '../../src/train/config.ts';
 import { evaluate } from '../../src/train/evaluate.ts';
 import { modelCard } from '../../src/train/model-card.ts';
-import { initialisedFrom, train } from '../../src/train/train.ts';
+import { averageSelected, type EpochRecord, initialisedFrom, train } from '../../src/train/train.ts';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -72,6 +73,68 @@ describe('train', () => {
     const resumed = await train({ config: quick({ epochs: 4 }), out: split, resume: true, progress: false });
     expect(resumed.history.map((h) => h.epoch)).toEqual([1, 2, 3, 4]);
     expect(weightsOf(whole).equals(weightsOf(split))).toBe(true);
+  });
+
+  it('averages the weights over epochs and keeps the mean when it validates best', async () => {
+    const out = tmp();
+    const perEpoch: Float32Array[] = [];
+    const onEpoch = () => {
+      const bytes = readFileSync(join(out, 'checkpoint', 'weights.f32'));
+      perEpoch.push(new Float32Array(new Uint8Array(bytes).buffer));
+    };
+    const cfg = quick({ epochs: 8, averageFrom: 4 });
+    const r = await train({ config: cfg, out, progress: false, onEpoch });
+    const history: readonly EpochRecord[] = r.history;
+    expect(history.slice(0, 3).every((h) => h.averageValidationAccuracy === undefined)).toBe(true);
+
+    const val = loadYinYang({ split: 'validation', size: 200, seed: 41 });
+    const saved = loadModel(out);
+    const withWeights = (flat: Float32Array): ModelSpec => {
+      let o = 0;
+      const layers = saved.layers.map((layer) => {
+        if (layer.type !== 'dense') throw new Error('dense expected');
+        const weights = flat.slice(o, o + layer.weights.length);
+        o += layer.weights.length;
+        return { ...layer, weights };
+      });
+      return { ...saved, layers };
+    };
+    const sum = new Float64Array(perEpoch[0].length);
+    const means: Float32Array[] = [];
+    for (let e = 4; e <= 8; e++) {
+      const w = perEpoch[e - 1];
+      for (let i = 0; i < w.length; i++) sum[i] += w[i];
+      const mean = new Float32Array(w.length);
+      for (let i = 0; i < w.length; i++) mean[i] = sum[i] / (e - 3);
+      means[e] = mean;
+      const recorded = history[e - 1].averageValidationAccuracy;
+      expect(evaluate(withWeights(mean), val).accuracy).toBeCloseTo(recorded ?? Number.NaN, 10);
+    }
+
+    const best = history[r.bestEpoch - 1];
+    const candidates = history.flatMap((h) => [h.validationAccuracy, h.averageValidationAccuracy ?? 0]);
+    const chosen = averageSelected(best) ? best.averageValidationAccuracy : best.validationAccuracy;
+    expect(chosen).toBe(Math.max(...candidates));
+    // with this seed the mean wins, so the saved weights are the mean up to the best epoch
+    expect(averageSelected(best)).toBe(true);
+    const savedFlat = new Float32Array(new Uint8Array(weightsOf(out)).buffer);
+    expect(savedFlat).toEqual(means[r.bestEpoch]);
+    expect(evaluate(saved, val).accuracy).toBeCloseTo(chosen ?? Number.NaN, 10);
+    const card = modelCard(r.model, cfg, evaluate(saved, val), history, r.bestEpoch, 'train');
+    expect(card).toContain(`the mean of the weights after epochs 4–${r.bestEpoch}`);
+
+    // a resumed run carries the running sum over and ends exactly where the straight run did
+    const split = tmp();
+    await train({ config: quick({ epochs: 5, averageFrom: 4 }), out: split, progress: false });
+    const resumed = await train({ config: cfg, out: split, resume: true, progress: false });
+    expect(resumed.history).toEqual(
+      history.map((h, i) => ({
+        ...h,
+        seconds: resumed.history[i].seconds,
+        samplesPerSecond: resumed.history[i].samplesPerSecond,
+      })),
+    );
+    expect(weightsOf(split).equals(weightsOf(out))).toBe(true);
   });
 
   it('augments with input shifts drawn per sample and epoch, the same in any thread', async () => {

@@ -45,6 +45,8 @@ options:
                           revives dead hidden neurons
   --augment-shift N       shift training images (or event inputs) by up to ±N pixels, drawn
                           per sample and epoch (default 0 = off; never on validation or test)
+  --average-from N        from epoch N on, also average the weights over epochs (stochastic
+                          weight averaging) and keep the mean if it validates best (default 0 = off)
   --seed N                --workers N (default 2; 0 = main thread)
   --train-limit N         --validation-limit N  use fewer samples (quick runs)
   --validation-fraction X share of the training file held out (IDX data sets)
@@ -96,6 +98,7 @@ export const command: CliCommand = {
         bump: { type: 'string' },
         'hidden-bump': { type: 'string' },
         'augment-shift': { type: 'string' },
+        'average-from': { type: 'string' },
         seed: { type: 'string' },
         workers: { type: 'string' },
         'train-limit': { type: 'string' },
@@ -162,6 +165,7 @@ export const command: CliCommand = {
       silentBump: numberOpt(values.bump, 'bump') ?? base.silentBump,
       hiddenBump: numberOpt(values['hidden-bump'], 'hidden-bump') ?? base.hiddenBump,
       augmentShift: numberOpt(values['augment-shift'], 'augment-shift') ?? base.augmentShift,
+      averageFrom: numberOpt(values['average-from'], 'average-from') ?? base.averageFrom,
       initFrom: values['init-from'] ?? base.initFrom,
       seed: numberOpt(values.seed, 'seed') ?? base.seed,
       workers: numberOpt(values.workers, 'workers') ?? base.workers,
@@ -181,7 +185,11 @@ export const command: CliCommand = {
       onEpoch: (r) =>
         process.stderr.write(
           `epoch ${r.epoch}: train loss ${r.trainLoss.toFixed(4)} acc ${(100 * r.trainAccuracy).toFixed(2)}%, ` +
-            `validation acc ${(100 * r.validationAccuracy).toFixed(2)}%, ${r.samplesPerSecond.toFixed(0)} samples/s, ` +
+            `validation acc ${(100 * r.validationAccuracy).toFixed(2)}%` +
+            (r.averageValidationAccuracy !== undefined
+              ? ` (weight average ${(100 * r.averageValidationAccuracy).toFixed(2)}%)`
+              : '') +
+            `, ${r.samplesPerSecond.toFixed(0)} samples/s, ` +
             `spikes/sample ${r.spikesPerSample.map((s) => s.toFixed(1)).join('/')}\n`,
         ),
     });
@@ -195,6 +203,18 @@ export const command: CliCommand = {
             name: 'validation accuracy',
             points: history.map((h) => [h.epoch, 100 * h.validationAccuracy] as const),
           },
+          ...(config.averageFrom > 0
+            ? [
+                {
+                  name: 'validation accuracy, weight average',
+                  points: history.flatMap((h) =>
+                    h.averageValidationAccuracy === undefined
+                      ? []
+                      : [[h.epoch, 100 * h.averageValidationAccuracy] as const],
+                  ),
+                },
+              ]
+            : []),
         ],
         { title: `${result.model.name}: accuracy per epoch`, xLabel: 'epoch', yLabel: 'accuracy (%)' },
       ),
