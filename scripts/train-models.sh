@@ -31,4 +31,5 @@ run nmnist-emulated-relaxed --method relaxed --dataset nmnist-emulated --arch 40
 run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 400 --init=-0.5:1,0:1 --thresholds 2,1 --lr 0.002 --tau-loss 0.02 --hidden-bump 0.0001 --epochs 8
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 16 --validation-limit 2000
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.0005 --augment-shift 1 --epochs 40 --validation-limit 2000 --init-from models/fashion-mnist-relaxed
+run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 10 --lr 0.0002 --lr-decay 1 --augment-shift 1 --average-from 1 --epochs 35 --validation-limit 2000 --init-from models/fashion-mnist-relaxed
 run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.002 --hidden-bump 0.0001 --epochs 20 --validation-limit 2000
