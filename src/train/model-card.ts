@@ -12,12 +12,13 @@ function num(v: number, digits = 3): string {
   return Number.isFinite(v) ? v.toPrecision(digits) : 'n/a';
 }
 
-/** The trainer's additions to BATS, when on: silent-neuron bumps and input shifts. */
+/** The selected model's validation accuracy: the epoch's weights or their running mean. */
 function selectedAccuracy(record: EpochRecord | undefined): string {
   if (!record) return pct(Number.NaN);
   return pct(averageSelected(record) ? record.averageValidationAccuracy! : record.validationAccuracy);
 }
 
+/** The trainer's additions to BATS, when on: silent-neuron bumps, input shifts, weight averaging. */
 function trainingExtras(config: TrainConfig): string {
   const parts: string[] = [];
   if (config.silentBump > 0) parts.push(`silent-output bump ${config.silentBump}`);

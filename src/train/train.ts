@@ -144,38 +144,19 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         `${join(checkpointDir, 'state.json')}: the checkpoint was written by a run with other settings ` +
           `(${state.config}); resume with the same options (only --epochs and --workers may change)`,
       );
-    const weights = readFileSync(join(checkpointDir, 'weights.f32'));
-    const best = readFileSync(join(checkpointDir, 'best.f32'));
-    const moments = readFileSync(join(checkpointDir, 'adam.f64'));
-    let wo = 0;
-    let mo = 0;
-    for (let l = 0; l < layers.length; l++) {
-      const n = layers[l].w.length;
-      layers[l].w.set(
-        new Float32Array(weights.buffer.slice(weights.byteOffset + wo, weights.byteOffset + wo + 4 * n)),
-      );
-      bestWeights[l].set(
-        new Float32Array(best.buffer.slice(best.byteOffset + wo, best.byteOffset + wo + 4 * n)),
-      );
-      wo += 4 * n;
-      optimisers[l].m.set(
-        new Float64Array(moments.buffer.slice(moments.byteOffset + mo, moments.byteOffset + mo + 8 * n)),
-      );
-      mo += 8 * n;
-      optimisers[l].v.set(
-        new Float64Array(moments.buffer.slice(moments.byteOffset + mo, moments.byteOffset + mo + 8 * n)),
-      );
-      mo += 8 * n;
-      optimisers[l].step = state.adamSteps[l];
-    }
+    fillFrom(
+      readFileSync(join(checkpointDir, 'weights.f32')),
+      layers.map((l) => l.w),
+    );
+    fillFrom(readFileSync(join(checkpointDir, 'best.f32')), bestWeights);
+    fillFrom(
+      readFileSync(join(checkpointDir, 'adam.f64')),
+      optimisers.flatMap((o) => [o.m, o.v]),
+    );
+    for (const [l, o] of optimisers.entries()) o.step = state.adamSteps[l];
     if (averaging) {
       averagedEpochs = state.averagedEpochs ?? 0;
-      const sums = readFileSync(join(checkpointDir, 'average.f64'));
-      let so = 0;
-      for (const s of weightSums) {
-        s.set(new Float64Array(sums.buffer.slice(sums.byteOffset + so, sums.byteOffset + so + 8 * s.length)));
-        so += 8 * s.length;
-      }
+      fillFrom(readFileSync(join(checkpointDir, 'average.f64')), weightSums);
     }
     startEpoch = state.epoch + 1;
     bestEpoch = state.bestEpoch;
@@ -425,6 +406,15 @@ function copyInitialWeights(
   };
   const earlier = initialisedFrom(source)?.stages ?? [];
   return { dir, name: source.name, stages: [...earlier, lastStage] };
+}
+
+/** Fills `arrays` in order from `bytes`, the layout `writeCheckpoint` concatenates them in. */
+function fillFrom(bytes: Uint8Array, arrays: readonly (Float32Array | Float64Array)[]): void {
+  let offset = 0;
+  for (const a of arrays) {
+    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).set(bytes.subarray(offset, offset + a.byteLength));
+    offset += a.byteLength;
+  }
 }
 
 function writeCheckpoint(
