@@ -1,7 +1,7 @@
 /**
  * Writes docs/REPRODUCTION.md and its figures (docs/figures/*.svg): TTFS against relaxed on the
  * same data and architecture — test accuracy, spikes and synaptic ops per sample, decision
- * latency, convergence (validation accuracy per epoch from each model's train-log.jsonl) and
+ * latency, convergence (validation accuracy per epoch from each model's training logs, all stages) and
  * robustness to input spike-time jitter, deleted spikes and added random spikes.
  *
  *   node --import tsx scripts/reproduction-report.ts [--limit N] [--datasets a,b]
@@ -9,7 +9,7 @@
  * Every number in the report is printed by this command from the models in models/; robustness
  * curves use the first N test samples (default 1000) to keep the run short.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadModel } from '../src/model/loader.ts';
@@ -17,7 +17,8 @@ import type { ModelSpec } from '../src/model/schema.ts';
 import { loadDataset, trainedDataset } from '../src/train/data.ts';
 import { type EvalReport, evaluate, type Perturbation } from '../src/train/evaluate.ts';
 import { lineChart, type Series } from '../src/train/plot.ts';
-import { type EpochRecord, initialisedFrom } from '../src/train/train.ts';
+import { initialisedFrom } from '../src/train/train.ts';
+import { readStageLogs } from '../src/train/training-log.ts';
 
 /**
  * Model pairs by data set; each model is evaluated on the data set its provenance names (Yin-Yang
@@ -53,13 +54,15 @@ function epochsTrained(model: ModelSpec): string {
   return [...stages.map((stage) => String(stage.epochs)), own].join(' + ');
 }
 
-function history(name: string): EpochRecord[] {
-  const p = join('models', name, 'train-log.jsonl');
-  if (!existsSync(p)) return [];
-  return readFileSync(p, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as EpochRecord);
+/** Validation accuracy per epoch over every training stage of a model, on one running epoch axis. */
+function validationCurve(name: string, model: ModelSpec): [number, number][] {
+  const points: [number, number][] = [];
+  let offset = 0;
+  for (const stage of readStageLogs(join('models', name), initialisedFrom(model)?.stages ?? [])) {
+    for (const r of stage.records) points.push([offset + r.epoch, 100 * r.validationAccuracy]);
+    offset += stage.epochs;
+  }
+  return points;
 }
 
 /** Perturbation sweeps; jitter in units of the input window (image) or τ_s (events). */
@@ -149,7 +152,7 @@ for (const pair of PAIRS) {
   // convergence
   const conv: Series[] = have.map((n) => ({
     name: n,
-    points: history(n).map((h) => [h.epoch, 100 * h.validationAccuracy] as const),
+    points: validationCurve(n, models.get(n)!),
   }));
   const convFile = `${pair.dataset}-convergence.svg`;
   writeFileSync(
@@ -163,7 +166,7 @@ for (const pair of PAIRS) {
   lines.push(`![convergence](figures/${convFile})`, '');
   for (const n of have.filter((n) => initialisedFrom(models.get(n)!)))
     lines.push(
-      `\`${n}\` was trained in stages: its curve is the last stage's, which starts from the earlier stages' weights, not from random ones.`,
+      `\`${n}\` was trained in ${initialisedFrom(models.get(n)!)!.stages.length + 1} stages (${epochsTrained(models.get(n)!)} epochs); its curve runs through them in order, each stage starting from the weights the one before it selected.`,
       '',
     );
   // robustness

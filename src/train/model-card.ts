@@ -62,6 +62,8 @@ export function modelCard(
   history: readonly EpochRecord[],
   bestEpoch: number,
   command: string,
+  /** Logs of earlier training stages present beside the model (train-log.stageN.jsonl). */
+  earlierStageLogs: readonly string[] = [],
 ): string {
   const sizes = [
     model.inputShape.reduce((a, b) => a * b, 1),
@@ -115,7 +117,9 @@ export function modelCard(
     '',
     '![training curves](training-curves.svg)',
     '',
-    'Per-epoch figures are in `train-log.jsonl`.',
+    earlierStageLogs.length > 0
+      ? `Per-epoch figures are in \`train-log.jsonl\` (the last stage) and ${earlierStageLogs.map((f) => `\`${f}\``).join(', ')} (earlier stages); the curve spans them all.`
+      : 'Per-epoch figures are in `train-log.jsonl`.',
     '',
   );
   return lines.join('\n');

@@ -1,4 +1,5 @@
 /** Minimal SVG line charts (no dependencies) for training curves and robustness figures. */
+import type { StageLog } from './training-log.ts';
 
 export interface Series {
   readonly name: string;
@@ -14,6 +15,8 @@ export interface ChartOptions {
   /** Fixed y range; default from the data. */
   readonly yMin?: number;
   readonly yMax?: number;
+  /** Labelled vertical dashed lines (e.g. where a training stage began). */
+  readonly markers?: readonly { readonly x: number; readonly label: string }[];
 }
 
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f'];
@@ -68,6 +71,12 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
     `<text x="${(m.l + W - m.r) / 2}" y="${H - 10}" text-anchor="middle">${esc(o.xLabel)}</text>`,
     `<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${esc(o.yLabel)}</text>`,
   );
+  for (const marker of o.markers ?? []) {
+    parts.push(
+      `<line x1="${sx(marker.x)}" x2="${sx(marker.x)}" y1="${m.t}" y2="${H - m.b}" stroke="#888" stroke-dasharray="4 3"/>`,
+      `<text x="${sx(marker.x) + 3}" y="${m.t + 12}" fill="#555">${esc(marker.label)}</text>`,
+    );
+  }
   series.forEach((s, i) => {
     const c = COLORS[i % COLORS.length];
     const d = s.points
@@ -87,4 +96,38 @@ export function lineChart(series: readonly Series[], o: ChartOptions): string {
   });
   parts.push('</svg>');
   return `${parts.join('\n')}\n`;
+}
+
+/**
+ * Accuracy per epoch over every stage of a model's training, on one epoch axis that runs on across
+ * stages, with a dashed line where each later stage began.
+ */
+export function trainingCurvesChart(title: string, stages: readonly StageLog[]): string {
+  const train: [number, number][] = [];
+  const validation: [number, number][] = [];
+  const average: [number, number][] = [];
+  const markers: { x: number; label: string }[] = [];
+  let offset = 0;
+  for (const stage of stages) {
+    if (stages.length > 1 && stage.stage > 1)
+      markers.push({ x: offset + 0.5, label: `stage ${stage.stage}` });
+    for (const r of stage.records) {
+      train.push([offset + r.epoch, 100 * r.trainAccuracy]);
+      validation.push([offset + r.epoch, 100 * r.validationAccuracy]);
+      if (r.averageValidationAccuracy !== undefined)
+        average.push([offset + r.epoch, 100 * r.averageValidationAccuracy]);
+    }
+    offset += stage.epochs;
+  }
+  const series: Series[] = [
+    { name: 'train accuracy', points: train },
+    { name: 'validation accuracy', points: validation },
+    ...(average.length > 0 ? [{ name: 'validation, weight average', points: average }] : []),
+  ];
+  return lineChart(series, {
+    title,
+    xLabel: stages.length > 1 ? 'epoch (all stages)' : 'epoch',
+    yLabel: 'accuracy (%)',
+    markers,
+  });
 }

@@ -17,6 +17,7 @@ import { type BatchStats, BatchRunner, type RunnerSetup } from './batch-runner.t
 import { type TrainConfig, validateConfig } from './config.ts';
 import { type DatasetRef, loadDataset, mappingFor } from './data.ts';
 import { Progress } from './progress.ts';
+import { readTrainLog, startStageLogs, TRAIN_LOG } from './training-log.ts';
 
 export interface EpochRecord {
   readonly epoch: number;
@@ -125,7 +126,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const optimisers = layers.map((l) => new Adam(l.w.length, { lr: cfg.lr }));
 
   const checkpointDir = join(options.out, 'checkpoint');
-  const logPath = join(options.out, 'train-log.jsonl');
+  const logPath = join(options.out, TRAIN_LOG);
   let startEpoch = 1;
   let bestEpoch = 0;
   let bestAcc = -1;
@@ -162,13 +163,14 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     bestEpoch = state.bestEpoch;
     bestAcc = state.bestValidationAccuracy;
     lr = state.lr;
-    if (existsSync(logPath)) {
-      for (const line of readFileSync(logPath, 'utf8').split('\n')) {
-        if (line.trim()) history.push(JSON.parse(line) as EpochRecord);
-      }
-      history.splice(state.epoch);
-    }
+    history.push(...readTrainLog(logPath).slice(0, state.epoch));
   } else {
+    startStageLogs(
+      options.out,
+      cfg.initFrom && initialisedFrom
+        ? { dir: cfg.initFrom, stages: initialisedFrom.stages.length }
+        : undefined,
+    );
     writeFileSync(logPath, '');
   }
 

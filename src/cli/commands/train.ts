@@ -11,8 +11,9 @@ import { defaultConfig, type TrainConfig } from '../../train/config.ts';
 import { loadDataset } from '../../train/data.ts';
 import { evaluate } from '../../train/evaluate.ts';
 import { modelCard } from '../../train/model-card.ts';
-import { lineChart } from '../../train/plot.ts';
-import { train } from '../../train/train.ts';
+import { trainingCurvesChart } from '../../train/plot.ts';
+import { initialisedFrom, train } from '../../train/train.ts';
+import { readStageLogs, stageLogFile } from '../../train/training-log.ts';
 import { saveModel } from '../../model/saver.ts';
 import type { CliCommand } from '../command.ts';
 
@@ -194,30 +195,14 @@ export const command: CliCommand = {
         ),
     });
     const history = result.history;
+    const stageLogs = readStageLogs(values.out, initialisedFrom(result.model)?.stages ?? []);
+    for (const s of stageLogs.filter((s) => s.records.length === 0 && s.epochs > 0))
+      process.stderr.write(
+        `note: the log of training stage ${s.stage} was not found (${stageLogFile(s.stage)}); the curves leave it out\n`,
+      );
     writeFileSync(
       join(values.out, 'training-curves.svg'),
-      lineChart(
-        [
-          { name: 'train accuracy', points: history.map((h) => [h.epoch, 100 * h.trainAccuracy] as const) },
-          {
-            name: 'validation accuracy',
-            points: history.map((h) => [h.epoch, 100 * h.validationAccuracy] as const),
-          },
-          ...(config.averageFrom > 0
-            ? [
-                {
-                  name: 'validation accuracy, weight average',
-                  points: history.flatMap((h) =>
-                    h.averageValidationAccuracy === undefined
-                      ? []
-                      : [[h.epoch, 100 * h.averageValidationAccuracy] as const],
-                  ),
-                },
-              ]
-            : []),
-        ],
-        { title: `${result.model.name}: accuracy per epoch`, xLabel: 'epoch', yLabel: 'accuracy (%)' },
-      ),
+      trainingCurvesChart(`${result.model.name}: accuracy per epoch`, stageLogs),
     );
     if (values['no-test']) return 0;
     const testSet = await loadDataset({
@@ -241,7 +226,17 @@ export const command: CliCommand = {
     saveModel(values.out, model);
     writeFileSync(
       join(values.out, 'README.md'),
-      modelCard(model, config, report, history, result.bestEpoch, command),
+      modelCard(
+        model,
+        config,
+        report,
+        history,
+        result.bestEpoch,
+        command,
+        stageLogs
+          .filter((s) => s.records.length > 0 && s.stage < stageLogs.length)
+          .map((s) => stageLogFile(s.stage)),
+      ),
     );
     if (values.json)
       process.stdout.write(`${JSON.stringify({ bestEpoch: result.bestEpoch, test: report }, null, 2)}\n`);

@@ -1,0 +1,87 @@
+/**
+ * The per-epoch training logs of a model directory: `train-log.jsonl` for the run that wrote the
+ * model and, for a warm-started model, `train-log.stageN.jsonl` for each earlier stage (N = 1 is
+ * the first), so the whole history of a model trained in stages stays beside it.
+ */
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel } from '../model/loader.ts';
+import type { EpochRecord, TrainingStage } from './train.ts';
+
+export const TRAIN_LOG = 'train-log.jsonl';
+
+/** The file holding the log of earlier stage `stage` (1-based). */
+export function stageLogFile(stage: number): string {
+  return `train-log.stage${stage}.jsonl`;
+}
+
+const STAGE_LOG = /^train-log\.stage(\d+)\.jsonl$/;
+
+/** The records of one log file; [] when the file does not exist. */
+export function readTrainLog(path: string): EpochRecord[] {
+  if (!existsSync(path)) return [];
+  const records: EpochRecord[] = [];
+  for (const [i, line] of readFileSync(path, 'utf8').split('\n').entries()) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as EpochRecord);
+    } catch (err) {
+      throw new Error(`${path}:${i + 1}: not a JSON record (${(err as Error).message})`);
+    }
+  }
+  return records;
+}
+
+/** One stage of a model's history, earliest first; `records` is empty when its log is missing. */
+export interface StageLog {
+  readonly stage: number;
+  /** Epochs the stage trained, as the provenance records them (else the log's length). */
+  readonly epochs: number;
+  readonly records: readonly EpochRecord[];
+}
+
+/**
+ * Every stage's log in `dir`: the earlier stages recorded in `stages` (provenance, earliest first),
+ * then the run that wrote the model (`train-log.jsonl`).
+ */
+export function readStageLogs(dir: string, stages: readonly TrainingStage[]): StageLog[] {
+  const out: StageLog[] = stages.map((s, i) => {
+    const records = readTrainLog(join(dir, stageLogFile(i + 1)));
+    return { stage: i + 1, epochs: s.epochs ?? records.length, records };
+  });
+  const own = readTrainLog(join(dir, TRAIN_LOG));
+  out.push({ stage: stages.length + 1, epochs: own.length, records: own });
+  return out;
+}
+
+/**
+ * Called when a run starts afresh in `outDir`: removes stage logs left there by an earlier model,
+ * then, for a run warm-started from the model in `fromDir`, copies the logs that made that model
+ * (its own stage logs and its `train-log.jsonl`) in as this run's earlier stages. A log is copied
+ * only when it belongs to the model: as many records as the model's epochs, and the selected
+ * epoch's accuracy equal to the model's (so a partial log of a stopped run is never taken for the
+ * finished one). Reads everything before writing, so `fromDir` may be `outDir`.
+ * Returns the stage numbers whose logs were not available.
+ */
+export function startStageLogs(outDir: string, from?: { dir: string; stages: number }): number[] {
+  const carried = new Map<number, string>();
+  const missing: number[] = [];
+  if (from) {
+    const source = loadModel(from.dir);
+    for (let stage = 1; stage < from.stages; stage++) {
+      const path = join(from.dir, stageLogFile(stage));
+      if (existsSync(path)) carried.set(stage, readFileSync(path, 'utf8'));
+      else missing.push(stage);
+    }
+    const ownPath = join(from.dir, TRAIN_LOG);
+    const own = readTrainLog(ownPath);
+    const best = own[Number(source.provenance?.bestEpoch ?? 0) - 1];
+    const selected = best && Math.max(best.validationAccuracy, best.averageValidationAccuracy ?? -1);
+    if (own.length === source.metrics?.epochs && selected === source.metrics?.validationAccuracy)
+      carried.set(from.stages, readFileSync(ownPath, 'utf8'));
+    else missing.push(from.stages);
+  }
+  for (const f of readdirSync(outDir)) if (STAGE_LOG.test(f)) rmSync(join(outDir, f));
+  for (const [stage, text] of carried) writeFileSync(join(outDir, stageLogFile(stage)), text);
+  return missing.sort((a, b) => a - b);
+}
