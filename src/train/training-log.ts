@@ -6,6 +6,7 @@
 import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadModel } from '../model/loader.ts';
+import type { ModelSpec } from '../model/schema.ts';
 import type { EpochRecord, TrainingStage } from './train.ts';
 
 export const TRAIN_LOG = 'train-log.jsonl';
@@ -54,6 +55,25 @@ export function readStageLogs(dir: string, stages: readonly TrainingStage[]): St
   return out;
 }
 
+/** A damaged log (a run killed mid-write) counts as no log here: it cannot belong to a finished model. */
+function readTrainLogIfWhole(path: string): EpochRecord[] {
+  try {
+    return readTrainLog(path);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether `records` are the log of the run that wrote `model` (length and selected accuracy agree). */
+function logBelongsTo(records: readonly EpochRecord[], model: ModelSpec): boolean {
+  const best = records[Number(model.provenance?.bestEpoch ?? 0) - 1];
+  if (!best || records.length !== model.metrics?.epochs) return false;
+  return (
+    Math.max(best.validationAccuracy, best.averageValidationAccuracy ?? -1) ===
+    model.metrics?.validationAccuracy
+  );
+}
+
 /**
  * Called when a run starts afresh in `outDir`: removes stage logs left there by an earlier model,
  * then, for a run warm-started from the model in `fromDir`, copies the logs that made that model
@@ -73,12 +93,12 @@ export function startStageLogs(outDir: string, from?: { dir: string; stages: num
       if (existsSync(path)) carried.set(stage, readFileSync(path, 'utf8'));
       else missing.push(stage);
     }
-    const ownPath = join(from.dir, TRAIN_LOG);
-    const own = readTrainLog(ownPath);
-    const best = own[Number(source.provenance?.bestEpoch ?? 0) - 1];
-    const selected = best && Math.max(best.validationAccuracy, best.averageValidationAccuracy ?? -1);
-    if (own.length === source.metrics?.epochs && selected === source.metrics?.validationAccuracy)
-      carried.set(from.stages, readFileSync(ownPath, 'utf8'));
+    // the model's own log; after a stopped run that wrote into the model's directory, that run's
+    // partial log has replaced it there, but the copy this function made when the run started remains
+    const ownLog = [TRAIN_LOG, stageLogFile(from.stages)]
+      .map((f) => join(from.dir, f))
+      .find((path) => logBelongsTo(readTrainLogIfWhole(path), source));
+    if (ownLog) carried.set(from.stages, readFileSync(ownLog, 'utf8'));
     else missing.push(from.stages);
   }
   for (const f of readdirSync(outDir)) if (STAGE_LOG.test(f)) rmSync(join(outDir, f));

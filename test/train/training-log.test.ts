@@ -75,6 +75,15 @@ describe('training logs across stages', () => {
     expect(svg).toContain('>stage 3<');
     expect(svg).toContain('epoch (all stages)');
 
+    // a stage-four run into `third` that stops after one epoch leaves a partial train-log.jsonl
+    // there; started again, it still finds stage 3's log (the copy made at the first start)
+    const stage3 = text(join(third, TRAIN_LOG));
+    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([]);
+    writeFileSync(join(third, TRAIN_LOG), '{"epoch":1,"validationAcc');
+    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([]);
+    expect(text(join(third, stageLogFile(3)))).toBe(stage3);
+    expect(text(join(third, stageLogFile(1)))).toBe(stage1);
+
     // a fresh run in the same directory is no longer staged: old stage logs go
     await train({ config: quick({ epochs: 1 }), out: third, progress: false });
     expect(existsSync(join(third, stageLogFile(1)))).toBe(false);
