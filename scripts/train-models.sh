@@ -3,8 +3,8 @@
 # card. Usage: scripts/train-models.sh [NAME...] (default: all). Logs go to models/NAME/train.log.
 # Each run is deterministic given its seed, with any number of workers; a run continued with
 # --resume ends with exactly the weights of the straight run (the Fashion-MNIST models were made
-# that way, in two sittings). Two lines for one model are two stages, run in order: the second
-# starts from the first one's weights (--init-from). Epochs are limited by what a 2-core machine
+# that way, in two sittings). Several lines for one model are stages, run in order: each starts
+# from the weights the one before it selected (--init-from). Epochs are limited by what a 2-core machine
 # could do in a working session (see each model card for the figures the run reached).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,4 +32,5 @@ run nmnist-emulated-ttfs --method ttfs --dataset nmnist-emulated --arch 400 --in
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.001 --epochs 16 --validation-limit 2000
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 20 --lr 0.0005 --augment-shift 1 --epochs 40 --validation-limit 2000 --init-from models/fashion-mnist-relaxed
 run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 10 --lr 0.0002 --lr-decay 1 --augment-shift 1 --average-from 1 --epochs 35 --validation-limit 2000 --init-from models/fashion-mnist-relaxed
+run fashion-mnist-relaxed --method relaxed --dataset fashion-mnist --batch-size 5 --lr 0.0001 --lr-decay 1 --augment-shift 1 --average-from 1 --epochs 46 --validation-limit 6000 --init-from models/fashion-mnist-relaxed
 run fashion-mnist-ttfs --method ttfs --dataset fashion-mnist --lr 0.002 --hidden-bump 0.0001 --epochs 20 --validation-limit 2000
