@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'no
 import { join } from 'node:path';
 import { loadModel } from '../model/loader.ts';
 import type { ModelSpec } from '../model/schema.ts';
-import type { EpochRecord, TrainingStage } from './train.ts';
+import { type EpochRecord, initialisedFrom, type TrainingStage } from './train.ts';
 
 export const TRAIN_LOG = 'train-log.jsonl';
 
@@ -79,7 +79,8 @@ function logBelongsTo(records: readonly EpochRecord[], model: ModelSpec): boolea
  * then, for a run warm-started from the model in `fromDir`, copies the logs that made that model
  * (its own stage logs and its `train-log.jsonl`) in as this run's earlier stages. A log is copied
  * only when it belongs to the model: as many records as the model's epochs, and the selected
- * epoch's accuracy equal to the model's (so a partial log of a stopped run is never taken for the
+ * epoch's accuracy equal to the model's (an earlier stage's log: as many records as the model's
+ * provenance gives that stage) (so a partial log of a stopped run is never taken for the
  * finished one). Reads everything before writing, so `fromDir` may be `outDir`.
  * Returns the stage numbers whose logs were not available.
  */
@@ -88,9 +89,14 @@ export function startStageLogs(outDir: string, from?: { dir: string; stages: num
   const missing: number[] = [];
   if (from) {
     const source = loadModel(from.dir);
+    const earlier = initialisedFrom(source)?.stages ?? [];
     for (let stage = 1; stage < from.stages; stage++) {
       const path = join(from.dir, stageLogFile(stage));
-      if (existsSync(path)) carried.set(stage, readFileSync(path, 'utf8'));
+      const epochs = earlier[stage - 1]?.epochs;
+      const records = readTrainLogIfWhole(path);
+      // the source's record of that stage's epochs is all there is to check an earlier log against
+      if (records.length > 0 && (epochs == null || records.length === epochs))
+        carried.set(stage, readFileSync(path, 'utf8'));
       else missing.push(stage);
     }
     // the model's own log; after a stopped run that wrote into the model's directory, that run's

@@ -84,6 +84,10 @@ describe('training logs across stages', () => {
     expect(text(join(third, stageLogFile(3)))).toBe(stage3);
     expect(text(join(third, stageLogFile(1)))).toBe(stage1);
 
+    // an earlier stage's log that lost records no longer matches the epochs the chain recorded
+    writeFileSync(join(third, stageLogFile(2)), stage2.split('\n').slice(0, 2).join('\n'));
+    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([2]);
+
     // a fresh run in the same directory is no longer staged: old stage logs go
     await train({ config: quick({ epochs: 1 }), out: third, progress: false });
     expect(existsSync(join(third, stageLogFile(1)))).toBe(false);
