@@ -18,7 +18,7 @@ import { loadDataset, trainedDataset } from '../src/train/data.ts';
 import { type EvalReport, evaluate, type Perturbation } from '../src/train/evaluate.ts';
 import { lineChart, type Series } from '../src/train/plot.ts';
 import { initialisedFrom } from '../src/train/train.ts';
-import { readStageLogs } from '../src/train/training-log.ts';
+import { readStageLogs, stageOffsets } from '../src/train/training-log.ts';
 
 /**
  * Model pairs by data set; each model is evaluated on the data set its provenance names (Yin-Yang
@@ -56,13 +56,11 @@ function epochsTrained(model: ModelSpec): string {
 
 /** Validation accuracy per epoch over every training stage of a model, on one running epoch axis. */
 function validationCurve(name: string, model: ModelSpec): [number, number][] {
-  const points: [number, number][] = [];
-  let offset = 0;
-  for (const stage of readStageLogs(join('models', name), initialisedFrom(model)?.stages ?? [])) {
-    for (const r of stage.records) points.push([offset + r.epoch, 100 * r.validationAccuracy]);
-    offset += stage.epochs;
-  }
-  return points;
+  const stages = readStageLogs(join('models', name), initialisedFrom(model)?.stages ?? []);
+  const offsets = stageOffsets(stages);
+  return stages.flatMap((stage, i) =>
+    stage.records.map((r): [number, number] => [offsets[i] + r.epoch, 100 * r.validationAccuracy]),
+  );
 }
 
 /** Perturbation sweeps; jitter in units of the input window (image) or τ_s (events). */

@@ -1,5 +1,5 @@
 /** Minimal SVG line charts (no dependencies) for training curves and robustness figures. */
-import type { StageLog } from './training-log.ts';
+import { type StageLog, stageOffsets } from './training-log.ts';
 
 export interface Series {
   readonly name: string;
@@ -106,18 +106,17 @@ export function trainingCurvesChart(title: string, stages: readonly StageLog[]):
   const train: [number, number][] = [];
   const validation: [number, number][] = [];
   const average: [number, number][] = [];
-  const markers: { x: number; label: string }[] = [];
-  let offset = 0;
-  for (const stage of stages) {
-    if (stages.length > 1 && stage.stage > 1)
-      markers.push({ x: offset + 0.5, label: `stage ${stage.stage}` });
+  const offsets = stageOffsets(stages);
+  const markers = stages
+    .filter((stage) => stage.stage > 1)
+    .map((stage) => ({ x: offsets[stage.stage - 1] + 0.5, label: `stage ${stage.stage}` }));
+  for (const [i, stage] of stages.entries()) {
     for (const r of stage.records) {
-      train.push([offset + r.epoch, 100 * r.trainAccuracy]);
-      validation.push([offset + r.epoch, 100 * r.validationAccuracy]);
-      if (r.averageValidationAccuracy !== undefined)
-        average.push([offset + r.epoch, 100 * r.averageValidationAccuracy]);
+      const x = offsets[i] + r.epoch;
+      train.push([x, 100 * r.trainAccuracy]);
+      validation.push([x, 100 * r.validationAccuracy]);
+      if (r.averageValidationAccuracy !== undefined) average.push([x, 100 * r.averageValidationAccuracy]);
     }
-    offset += stage.epochs;
   }
   const series: Series[] = [
     { name: 'train accuracy', points: train },

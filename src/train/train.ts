@@ -165,12 +165,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     lr = state.lr;
     history.push(...readTrainLog(logPath).slice(0, state.epoch));
   } else {
-    startStageLogs(
-      options.out,
-      cfg.initFrom && initialisedFrom
-        ? { dir: cfg.initFrom, stages: initialisedFrom.stages.length }
-        : undefined,
-    );
+    startStageLogs(options.out, cfg.initFrom);
     writeFileSync(logPath, '');
   }
 

@@ -80,34 +80,44 @@ function logBelongsTo(records: readonly EpochRecord[], model: ModelSpec): boolea
  * (its own stage logs and its `train-log.jsonl`) in as this run's earlier stages. A log is copied
  * only when it belongs to the model: as many records as the model's epochs, and the selected
  * epoch's accuracy equal to the model's (an earlier stage's log: as many records as the model's
- * provenance gives that stage) (so a partial log of a stopped run is never taken for the
- * finished one). Reads everything before writing, so `fromDir` may be `outDir`.
+ * provenance gives that stage), so a partial log of a stopped run is never taken for the finished
+ * one. Reads everything before writing, so `fromDir` may be `outDir`.
  * Returns the stage numbers whose logs were not available.
  */
-export function startStageLogs(outDir: string, from?: { dir: string; stages: number }): number[] {
+export function startStageLogs(outDir: string, fromDir?: string): number[] {
   const carried = new Map<number, string>();
   const missing: number[] = [];
-  if (from) {
-    const source = loadModel(from.dir);
+  if (fromDir) {
+    const source = loadModel(fromDir);
     const earlier = initialisedFrom(source)?.stages ?? [];
-    for (let stage = 1; stage < from.stages; stage++) {
-      const path = join(from.dir, stageLogFile(stage));
-      const epochs = earlier[stage - 1]?.epochs;
+    for (const [i, { epochs }] of earlier.entries()) {
+      const path = join(fromDir, stageLogFile(i + 1));
       const records = readTrainLogIfWhole(path);
       // the source's record of that stage's epochs is all there is to check an earlier log against
-      if (records.length > 0 && (epochs == null || records.length === epochs))
-        carried.set(stage, readFileSync(path, 'utf8'));
-      else missing.push(stage);
+      if (records.length > 0 && (epochs === null || records.length === epochs))
+        carried.set(i + 1, readFileSync(path, 'utf8'));
+      else missing.push(i + 1);
     }
     // the model's own log; after a stopped run that wrote into the model's directory, that run's
     // partial log has replaced it there, but the copy this function made when the run started remains
-    const ownLog = [TRAIN_LOG, stageLogFile(from.stages)]
-      .map((f) => join(from.dir, f))
+    const ownStage = earlier.length + 1;
+    const ownLog = [TRAIN_LOG, stageLogFile(ownStage)]
+      .map((f) => join(fromDir, f))
       .find((path) => logBelongsTo(readTrainLogIfWhole(path), source));
-    if (ownLog) carried.set(from.stages, readFileSync(ownLog, 'utf8'));
-    else missing.push(from.stages);
+    if (ownLog) carried.set(ownStage, readFileSync(ownLog, 'utf8'));
+    else missing.push(ownStage);
   }
   for (const f of readdirSync(outDir)) if (STAGE_LOG.test(f)) rmSync(join(outDir, f));
   for (const [stage, text] of carried) writeFileSync(join(outDir, stageLogFile(stage)), text);
-  return missing.sort((a, b) => a - b);
+  return missing;
+}
+
+/** Where each stage starts on an epoch axis that runs on across stages (0 for the first). */
+export function stageOffsets(stages: readonly StageLog[]): number[] {
+  let offset = 0;
+  return stages.map((stage) => {
+    const start = offset;
+    offset += stage.epochs;
+    return start;
+  });
 }

@@ -1,7 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { loadYinYang } from '../../src/datasets/yinyang.ts';
 import { loadModel } from '../../src/model/loader.ts';
 import type { ModelSpec } from '../../src/model/schema.ts';
@@ -9,32 +8,10 @@ import { defaultConfig, validateConfig, type TrainConfig } from '../../src/train
 import { evaluate } from '../../src/train/evaluate.ts';
 import { modelCard } from '../../src/train/model-card.ts';
 import { averageSelected, type EpochRecord, initialisedFrom, train } from '../../src/train/train.ts';
+import { quickYinYang, tempDirs } from './quick-training.ts';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'spikestream-train-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function quick(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...defaultConfig('ttfs', 'yinyang'),
-    hidden: [30],
-    thresholds: [0.1, 0.5],
-    lr: 0.003,
-    tauLoss: 0.01,
-    epochs: 4,
-    batchSize: 25,
-    trainLimit: 500,
-    validationLimit: 200,
-    workers: 0,
-    ...overrides,
-  };
-}
+const tmp = tempDirs('spikestream-train-');
+const quick = quickYinYang;
 
 function weightsOf(dir: string): Buffer {
   return readFileSync(join(dir, 'weights.bin'));

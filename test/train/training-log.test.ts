@@ -1,8 +1,7 @@
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { defaultConfig, type TrainConfig } from '../../src/train/config.ts';
+import { describe, expect, it } from 'vitest';
+import type { TrainConfig } from '../../src/train/config.ts';
 import { trainingCurvesChart } from '../../src/train/plot.ts';
 import { initialisedFrom, train } from '../../src/train/train.ts';
 import {
@@ -12,32 +11,11 @@ import {
   startStageLogs,
   TRAIN_LOG,
 } from '../../src/train/training-log.ts';
+import { quickYinYang, tempDirs } from './quick-training.ts';
 
-const dirs: string[] = [];
-function tmp(): string {
-  const d = mkdtempSync(join(tmpdir(), 'spikestream-trainlog-'));
-  dirs.push(d);
-  return d;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-function quick(overrides: Partial<TrainConfig> = {}): TrainConfig {
-  return {
-    ...defaultConfig('ttfs', 'yinyang'),
-    hidden: [12],
-    thresholds: [0.1, 0.5],
-    lr: 0.003,
-    tauLoss: 0.01,
-    epochs: 2,
-    batchSize: 25,
-    trainLimit: 150,
-    validationLimit: 60,
-    workers: 0,
-    ...overrides,
-  };
-}
+const tmp = tempDirs('spikestream-trainlog-');
+const quick = (overrides: Partial<TrainConfig> = {}): TrainConfig =>
+  quickYinYang({ hidden: [12], epochs: 2, trainLimit: 150, validationLimit: 60, ...overrides });
 
 const text = (path: string) => readFileSync(path, 'utf8');
 
@@ -78,15 +56,15 @@ describe('training logs across stages', () => {
     // a stage-four run into `third` that stops after one epoch leaves a partial train-log.jsonl
     // there; started again, it still finds stage 3's log (the copy made at the first start)
     const stage3 = text(join(third, TRAIN_LOG));
-    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([]);
+    expect(startStageLogs(third, third)).toEqual([]);
     writeFileSync(join(third, TRAIN_LOG), '{"epoch":1,"validationAcc');
-    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([]);
+    expect(startStageLogs(third, third)).toEqual([]);
     expect(text(join(third, stageLogFile(3)))).toBe(stage3);
     expect(text(join(third, stageLogFile(1)))).toBe(stage1);
 
     // an earlier stage's log that lost records no longer matches the epochs the chain recorded
     writeFileSync(join(third, stageLogFile(2)), stage2.split('\n').slice(0, 2).join('\n'));
-    expect(startStageLogs(third, { dir: third, stages: 3 })).toEqual([2]);
+    expect(startStageLogs(third, third)).toEqual([2]);
 
     // a fresh run in the same directory is no longer staged: old stage logs go
     await train({ config: quick({ epochs: 1 }), out: third, progress: false });
@@ -101,7 +79,7 @@ describe('training logs across stages', () => {
     const records = readTrainLog(join(src, TRAIN_LOG));
     writeFileSync(join(src, TRAIN_LOG), `${JSON.stringify(records[0])}\n`);
     const out = tmp();
-    expect(startStageLogs(out, { dir: src, stages: 1 })).toEqual([1]);
+    expect(startStageLogs(out, src)).toEqual([1]);
     expect(existsSync(join(out, stageLogFile(1)))).toBe(false);
 
     // a log of the right length whose selected epoch disagrees with the model is refused too
@@ -109,11 +87,11 @@ describe('training logs across stages', () => {
       r.epoch === bestEpoch ? { ...r, validationAccuracy: r.validationAccuracy / 2 } : r,
     );
     writeFileSync(join(src, TRAIN_LOG), altered.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    expect(startStageLogs(out, { dir: src, stages: 1 })).toEqual([1]);
+    expect(startStageLogs(out, src)).toEqual([1]);
 
     // the real log is taken
     writeFileSync(join(src, TRAIN_LOG), records.map((r) => `${JSON.stringify(r)}\n`).join(''));
-    expect(startStageLogs(out, { dir: src, stages: 1 })).toEqual([]);
+    expect(startStageLogs(out, src)).toEqual([]);
     expect(readTrainLog(join(out, stageLogFile(1)))).toEqual(records);
   });
 
